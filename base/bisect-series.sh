@@ -1,0 +1,26 @@
+#!/bin/sh
+# Build the kernel at every prefix of the series (baseline + 1, + 2, ...), in a
+# worktree of its own so that build/src and its objects are left alone.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=$top/build/src
+wt=$top/build/bisect
+obj=$top/build/obj-bisect
+cc=gcc; command -v ccache >/dev/null && cc="ccache gcc"
+
+[ -d "$wt" ] || git -C "$src" worktree add -q --detach "$wt" baseline
+"$top/vm/kconfig.sh" "$wt" "$obj" "$top"/kconfig/*.config
+n=0
+for c in $(git -C "$src" rev-list --reverse baseline..HEAD); do
+	n=$((n + 1))
+	git -C "$wt" checkout -q --detach "$c"
+	s=$(date +%s)
+	if make -s -C "$wt" O="$obj" CC="$cc" -j"$(nproc)" bzImage >"$obj/build.log" 2>&1; then
+		echo "  BISECT  ok    [$n] $(git -C "$src" log -1 --format=%s "$c") ($(( $(date +%s) - s )) s)"
+	else
+		echo "  BISECT  FAIL  [$n] $(git -C "$src" log -1 --format=%s "$c")"
+		tail -n 20 "$obj/build.log"
+		exit 1
+	fi
+done
+echo "  BISECT  all $n prefixes build"

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Regenerate patches/ from build/src: one git format-patch file per commit on
+# top of tag "baseline", patches/series in order, and the cover letter with its
+# hand-written subject and text kept and its shortlog and diffstat refreshed.
+# Stable: an unchanged tree exports byte-identical files.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=$top/build/src
+p=$top/patches
+[ -d "$src/.git" ] || { echo "make export: no build/src: run 'make tree'" >&2; exit 1; }
+if [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
+	echo "make export: build/src has uncommitted changes: commit them first" >&2
+	exit 1
+fi
+
+cover=$p/0000-cover-letter.patch
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -C "$src" format-patch -q --zero-commit --no-signature --cover-letter \
+	--base=baseline -o "$tmp" baseline..HEAD
+# The cover letter is dated like the newest patch, not "now".
+date=$(git -C "$src" log -1 --format=%aD HEAD)
+sed -i "s/^Date: .*/Date: $date/" "$tmp/0000-cover-letter.patch"
+
+# Keep the cover letter's own subject and text (everything above the shortlog).
+if [ -f "$cover" ]; then
+	subject=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$cover")
+	sed -n '/^$/,$p' "$cover" | sed '1d' | sed '/^[^ ].* ([0-9]*):$/,$d' >"$tmp/blurb"
+	awk -v subject="$subject" -v blurb="$tmp/blurb" '
+		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
+		/^\*\*\* BLURB HERE \*\*\*$/ {
+			n = 0
+			while ((getline l < blurb) > 0) line[++n] = l
+			while (n > 0 && line[n] == "") n--	# no blank lines pile up
+			for (i = 1; i <= n; i++) print line[i]
+			next
+		}
+		{ print }' "$tmp/0000-cover-letter.patch" >"$tmp/cover"
+	mv "$tmp/cover" "$tmp/0000-cover-letter.patch"
+fi
+
+rm -f "$p"/[0-9][0-9][0-9][0-9]-*.patch
+mv "$tmp"/*.patch "$p/"
+(cd "$p" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') >"$p/series"
+n=$(wc -l <"$p/series")
+# make tree: the tree now matches patches/.
+want=$( { dpkg-query -W -f='${Version}' linux-source-6.12; cat "$top"/base/*.patch;
+	sed "s|^|$p/|" "$p/series" | xargs -r cat; } | sha256sum | cut -d' ' -f1)
+echo "$want $(git -C "$src" rev-parse HEAD)" >"$src/.git/series-stamp"
+echo "  EXPORT  $n patches and the cover letter in patches/"

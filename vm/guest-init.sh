@@ -1,0 +1,76 @@
+#!/bin/sh
+# PID 1 of the guest. Does as root only what must be root (mounts, loopback,
+# the file capability on criu), then runs the test plan and sends its TAP out
+# on /dev/ttyS1, which the host reads as the result channel. The console
+# (ttyS0) carries the kernel log and nothing else of interest.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+ln -sf pts/ptmx /dev/ptmx
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=755 tmpfs /run
+# devtmpfs has none of these; run_kselftest.sh and shells expect them.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+ip link set lo up
+hostname guest
+
+# Images that must survive a reboot live on the host, shared over 9p.
+mkdir -p /mnt/share
+mount -t 9p -o trans=virtio,version=9p2000.L share /mnt/share 2>/dev/null &&
+	chmod 1777 /mnt/share
+
+arg() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+kernel=$(arg kernel)
+fault=$(arg fault)
+
+# The only privilege the unprivileged tests get: criu's file capability.
+# On the baseline kernel bit 40 is masked off (CAP_VALID_MASK): setcap
+# succeeds, the kernel grants nothing.
+setcap cap_checkpoint_restore+eip /usr/sbin/criu
+
+out=/dev/ttyS1
+stty -F $out raw -echo 2>/dev/null
+{
+	echo "# guest: kernel=$kernel $(uname -r) cap_last_cap=$(cat /proc/sys/kernel/cap_last_cap)"
+	echo "# criu: $(getcap /usr/sbin/criu)"
+} >$out
+
+case $fault in
+hang)	echo "fault=hang: the guest now hangs" >/dev/console; while :; do sleep 60; done ;;
+warn)	echo "<4>WARNING: CPU: 0 PID: 1 at fault=warn injected by vm/guest-init.sh" >/dev/kmsg ;;
+esac
+
+# Test plan: "suite NAME TIMEOUT COMMAND..." and "kselftests TIMEOUT" (each
+# installed kselftest as a suite of its own); other lines are for the host.
+while read -r kw a b; do
+	case $kw in
+	suite)	echo "suite $a $b" ;;
+	kselftests)
+		sed -n "s|^\([^:]*\):\(.*\)|suite \1/\2 $a cd /kselftest/\1 \&\& ./\2|p" \
+			/kselftest/kselftest-list.txt ;;
+	esac
+done </testplan >/tmp/plan
+while read -r _ name limit cmd; do
+	echo "  running $name" >/dev/console
+	start=$(date +%s)
+	( cd /tmp && KERNEL=$kernel timeout -k 5 "$limit" sh -c "$cmd" ) </dev/null >/tmp/suite.out 2>&1
+	rc=$?
+	{
+		echo "# suite: $name"
+		tr -d '\r' </tmp/suite.out
+		echo "# suite-exit: $name rc=$rc seconds=$(( $(date +%s) - start ))"
+	} >$out
+done </tmp/plan
+
+[ "$fault" = noresult ] || echo "# guest-done" >$out
+sync
+reboot -f
