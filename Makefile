@@ -93,11 +93,15 @@ $(B)/rootfs.cpio: vm/mkrootfs.sh | deps
 	(cd $(B)/rootfs && find . | cpio -o -H newc --quiet) >$@ && \
 	echo "  ROOTFS  $$(du -sh $@ | cut -f1) in $$(( $$(date +%s) - s )) s"
 
-# One boot of one kernel: runs vm/testplan, leaves build/results-<kernel>/.
+# Two boots of one kernel: vm/testplan, then vm/testplan.reboot (what must
+# survive a reboot). Results in build/results-<kernel>/.
 guest-%: $(B)/obj-%/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests FORCE
 	$(call stage,guest: $* kernel)
-	@vm/boot.sh $* $(call obj,$*)/arch/x86/boot/bzImage $(B)/results-$* \
-		"$(GUEST_TIMEOUT)" "$(FAULT)"
+	@rm -rf $(B)/results-$*
+	@for plan in vm/testplan vm/testplan.reboot; do \
+		vm/boot.sh $* $(call obj,$*)/arch/x86/boot/bzImage $(B)/results-$* \
+			"$(GUEST_TIMEOUT)" "$(FAULT)" $$plan || exit 1; \
+	done
 
 ## --- The README's two commands -----------------------------------------------------
 check: lint $(foreach k,$(KERNELS),guest-$k)

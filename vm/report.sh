@@ -45,8 +45,8 @@ count() { # kernel suite raw(pass|fail|skip) case [reason]
 }
 
 for k in "$@"; do
-	f=$b/results-$k/results.tap
-	if [ ! -s "$f" ]; then count "$k" harness fail "results file" "missing: $f"; continue; fi
+	for f in "$b/results-$k"/*.tap; do
+	[ -s "$f" ] || { count "$k" boot fail "results of $k" "missing: $f"; continue; }
 	suite="" planned="" seen=0
 	while IFS= read -r line; do
 		case $line in
@@ -73,6 +73,7 @@ for k in "$@"; do
 			suite="" ;;
 		esac
 	done <"$f"
+	done
 done
 
 cell() { # kernel suite

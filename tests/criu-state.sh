@@ -1,0 +1,83 @@
+#!/bin/bash
+# CRIU scenario 2: a program with state that must survive (tests/cr-state.c)
+# is checkpointed and restored by uid 1000 with the setcap'd criu, three times
+# in a row; after each restore the program checks every item from the inside.
+# The same run as root gives the reference timings: unprivileged dump and
+# restore should cost about the same (ratio near 1.0).
+. "$(dirname "$0")/tap.sh"
+ROUNDS=3
+
+# start_job WHO DIR: start cr-state, wait until it is ready, set $pid, $pids
+start_job() {
+	local who=$1 w=$2
+	rm -rf "$w" && mkdir -p "$w/img" && chown -R "$who:$who" "$w"
+	if [ "$who" = 0 ]; then run=(); else run=(as_user); fi
+	"${run[@]}" setsid /tests/cr-state "$w" </dev/null >"$w/out" 2>&1 &
+	wait_for 10 test -s "$w/ready" || return 1
+	read -r -a pids <"$w/ready"
+	pid=${pids[0]}
+}
+
+# ask_report DIR: have the job check itself; the report lands in DIR/report
+ask_report() {
+	local w=$1 i
+	rm -f "$w/report"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -USR1 "$pid" 2>/dev/null || return 1
+		wait_for 1 grep -qx done "$w/report" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# cycle WHO DIR: ROUNDS x (dump, restore, report); sets $dump_t $restore_t (sums)
+cycle() {
+	local who=$1 w=$2 r t0 t1 t2 flags=()
+	[ "$who" = 0 ] || flags=(--unprivileged)
+	dump_t=0 restore_t=0 rounds_ok=0
+	for r in $(seq $ROUNDS); do
+		t0=$(now)
+		"${run[@]}" criu dump -t "$pid" -D "$w/img" -o dump.log "${flags[@]}" || return 1
+		t1=$(now)
+		"${run[@]}" criu restore -D "$w/img" -o restore.log -d "${flags[@]}" || return 1
+		t2=$(now)
+		dump_t=$(calc "$dump_t + $t1 - $t0") restore_t=$(calc "$restore_t + $t2 - $t1")
+		ask_report "$w" && ! grep -q '^not ok' "$w/report" || return 1
+		rounds_ok=$r
+	done
+}
+
+echo "1..15"
+u=/tmp/state-user
+start_job $USER_ID $u
+ok "the job is ready (pids ${pids[*]})" test -n "$pid"
+ask_report $u
+ok "the job checks itself before the checkpoint" \
+	sh -c "grep -qx done $u/report && ! grep -q '^not ok' $u/report"
+grep '^ok' $u/report | sed 's/^ok //' >$u/items
+
+cycle $USER_ID $u
+rc=$?
+tail -n 3 $u/img/dump.log $u/img/restore.log 2>/dev/null | diag
+ok "$ROUNDS rounds of dump and restore as uid 1000 (done: $rounds_ok)" [ $rc = 0 ]
+# One case per item of the job's own check, after the last restore.
+while read -r item; do
+	ok "after restore: $item" grep -qxF "ok $item" $u/report
+done <$u/items
+alive() { for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done; }
+ok "all three processes run with their PIDs ${pids[*]}" alive
+user_dump=$dump_t user_restore=$restore_t
+pkill -9 -u $USER_ID cr-state
+
+# Reference: the same job and rounds as root, without --unprivileged.
+r=/tmp/state-root
+start_job 0 $r
+cycle 0 $r
+rc=$?
+ok "reference: $ROUNDS rounds as root" [ $rc = 0 ]
+pkill -9 -x cr-state
+if [ "$user_dump" != 0 ] && [ $rc = 0 ]; then
+	printf '# timing: criu %s rounds, uid 1000 vs root: dump %.2f s / %.2f s = %.2f, restore %.2f s / %.2f s = %.2f\n' \
+		$ROUNDS "$user_dump" "$dump_t" "$(calc "$user_dump / $dump_t")" \
+		"$user_restore" "$restore_t" "$(calc "$user_restore / $restore_t")"
+fi
+tap_exit
