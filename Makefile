@@ -71,7 +71,7 @@ $(B)/obj-%/arch/x86/boot/bzImage: $(B)/obj-%/.config FORCE
 ## --- Tests built on the host (static), installed into the guest -------------------
 # kselftests of the patched tree, the way tools/testing/selftests builds and
 # installs them (static, so the guest needs no libcap), against its uapi headers.
-KSFT_TARGETS := clone3
+KSFT_TARGETS := clone3 checkpoint_restore
 selftests: $(B)/obj-patched/.config
 	$(call stage,kselftests: $(KSFT_TARGETS))
 	@rm -rf $(B)/kselftest

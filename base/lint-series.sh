@@ -2,6 +2,8 @@
 # checkpatch.pl --strict on every patch of the series: no error, no warning,
 # no check. The cover letter is not a patch and is skipped.
 set -u
+# checkpatch runs scripts/spdxcheck.py with "python3": the system one, with python3-ply.
+export PATH=/usr/bin:/bin:$PATH
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=$top/build/src
 bad=0 n=0

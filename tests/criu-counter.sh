@@ -14,9 +14,9 @@ echo "$out" | tail -n 3 | diag
 ok "criu check --unprivileged says Looks good" grep -q "Looks good" <<<"$out"
 
 # The job: its own session, no terminal, state only in its file.
+cd $w || exit 1
 as_user setsid sh -c 'i=0; while :; do i=$((i + 1)); echo $i >count.new; mv count.new count; sleep 0.05; done' \
 	</dev/null >/dev/null 2>&1 &
-cd $w || exit 1
 wait_for 10 test -s $w/count
 pid=$(pgrep -u $USER_ID -f 'while :; do i=' | head -n 1)
 echo "# job pid $pid, count $(cat $w/count)"

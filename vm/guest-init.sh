@@ -73,4 +73,4 @@ done </tmp/plan
 
 [ "$fault" = noresult ] || echo "# guest-done" >$out
 sync
-reboot -f
+busybox reboot -f

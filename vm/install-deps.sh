@@ -18,6 +18,8 @@ qemu-system-x86_64:qemu-system-x86
 debootstrap:debootstrap
 /usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
 /usr/include/libelf.h:libelf-dev
+/usr/lib/python3/dist-packages/ply:python3-ply
+/usr/lib/python3/dist-packages/git:python3-git
 /usr/include/openssl/ssl.h:libssl-dev
 /usr/include/sys/capability.h:libcap-dev
 /usr/src/linux-source-6.12.tar.xz:linux-source-6.12

@@ -7,7 +7,7 @@
 set -eu
 dir=$1
 suite=${SUITE:-trixie}
-pkgs=criu,libcap2-bin,util-linux,iproute2,procps
+pkgs=criu,libcap2-bin,util-linux,iproute2,procps,busybox-static
 
 if [ -z "${MIRROR:-}" ]; then
 	# First "debian" archive URI of apt's configuration, either format.
