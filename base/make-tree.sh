@@ -70,6 +70,8 @@ if [ ! -d "$src/.git" ]; then
 	git_src config user.name "$(git -C "$top" config user.name || echo builder)"
 	git_src config user.email "$(git -C "$top" config user.email || echo builder@localhost)"
 	git_src config core.abbrev 12
+	# No background repack of 80,000 objects while kbuild reads the tree.
+	git_src config gc.auto 0
 	git_src add -A -f .
 	GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
 		git_src commit -q -m "Debian linux-source-6.12 $seen"
