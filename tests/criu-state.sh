@@ -7,28 +7,6 @@
 . "$(dirname "$0")/tap.sh"
 ROUNDS=3
 
-# start_job WHO DIR: start cr-state, wait until it is ready, set $pid, $pids
-start_job() {
-	local who=$1 w=$2
-	rm -rf "$w" && mkdir -p "$w/img" && chown -R "$who:$who" "$w"
-	if [ "$who" = 0 ]; then run=(); else run=(as_user); fi
-	"${run[@]}" setsid /tests/cr-state "$w" </dev/null >"$w/out" 2>&1 &
-	wait_for 10 test -s "$w/ready" || return 1
-	read -r -a pids <"$w/ready"
-	pid=${pids[0]}
-}
-
-# ask_report DIR: have the job check itself; the report lands in DIR/report
-ask_report() {
-	local w=$1 i
-	rm -f "$w/report"
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		kill -USR1 "$pid" 2>/dev/null || return 1
-		wait_for 1 grep -qx done "$w/report" 2>/dev/null && return 0
-	done
-	return 1
-}
-
 # cycle WHO DIR: ROUNDS x (dump, restore, report); sets $dump_t $restore_t (sums)
 cycle() {
 	# No network to lock (and no netfilter in the guest kernel): skip it,
@@ -50,7 +28,7 @@ cycle() {
 
 echo "1..15"
 u=/tmp/state-user
-start_job $USER_ID $u
+start_job $USER_ID $u /tests/cr-state
 ok "the job is ready (pids ${pids[*]})" test -n "$pid"
 ask_report $u
 ok "the job checks itself before the checkpoint" \
@@ -76,7 +54,7 @@ pkill -9 -u $USER_ID cr-state
 
 # Reference: the same job and rounds as root, without --unprivileged.
 r=/tmp/state-root
-start_job 0 $r
+start_job 0 $r /tests/cr-state
 cycle 0 $r
 rc=$?
 ok "reference: $ROUNDS rounds as root" [ $rc = 0 ]

@@ -30,3 +30,31 @@ wait_for() {
 # Timings: seconds with milliseconds, and arithmetic on them.
 now() { date +%s.%N | cut -c1-14; }
 calc() { awk "BEGIN { print $1 }"; }
+
+# Jobs that check themselves (cr-state, cr-seccomp): they write DIR/ready,
+# and DIR/report on SIGUSR1.
+#
+# start_job WHO DIR PROGRAM: start it as uid WHO in its own session, wait
+# until it is ready; sets $pid, $pids (all its processes) and $run (the
+# prefix that runs a command as WHO).
+start_job() {
+	local who=$1 w=$2 prog=$3
+	rm -rf "$w" && mkdir -p "$w/img" && chown -R "$who:$who" "$w"
+	if [ "$who" = 0 ]; then run=(); else run=(as_user); fi
+	"${run[@]}" setsid "$prog" "$w" </dev/null >"$w/out" 2>&1 &
+	wait_for 10 test -s "$w/ready" || return 1
+	read -r -a pids <"$w/ready"
+	pid=${pids[0]}
+}
+
+# ask_report DIR: have the job check itself; the report lands in DIR/report.
+# A signal that arrives before the job waits for it is lost: send again.
+ask_report() {
+	local w=$1 i
+	rm -f "$w/report"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -USR1 "$pid" 2>/dev/null || return 1
+		wait_for 1 grep -qx done "$w/report" 2>/dev/null && return 0
+	done
+	return 1
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A sandboxed job for the CRIU seccomp scenario.
+ *
+ *   cr-seccomp DIR
+ *
+ * Installs a seccomp filter that makes getpriority() fail with ENOTBLK
+ * (and allows everything else), then counts in memory. Writes DIR/ready
+ * with its pid. Each SIGUSR1 makes it write DIR/report: "ok ITEM" or
+ * "not ok ITEM: why" per item, then "done":
+ *   - the filter is in force (getpriority() fails with ENOTBLK);
+ *   - the process is still the one it was (pid) and its memory is intact;
+ *   - the counter has moved on since the previous report.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define CHOSEN_ERRNO	ENOTBLK
+#define PATTERN_SIZE	(1 << 20)
+
+static volatile sig_atomic_t report_requested;
+static volatile uint64_t counter;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	report_requested = 1;
+}
+
+static int install_filter(void)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getpriority, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | CHOSEN_ERRNO),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]),
+		.filter = insns,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static void report(const char *dir, pid_t pid, const uint8_t *pattern,
+		   uint64_t *last)
+{
+	char path[4096], final[4096];
+	uint64_t now = counter;
+	int ret, err, i, intact = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/report.new", dir);
+	snprintf(final, sizeof(final), "%s/report", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	errno = 0;
+	ret = getpriority(PRIO_PROCESS, 0);
+	err = errno;
+	fprintf(f, "%s seccomp filter in force: getpriority() fails with ENOTBLK",
+		ret == -1 && err == CHOSEN_ERRNO ? "ok" : "not ok");
+	if (!(ret == -1 && err == CHOSEN_ERRNO))
+		fprintf(f, ": returned %d, errno %d", ret, err);
+	fputc('\n', f);
+	fprintf(f, "%s seccomp mode is filter\n",
+		prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2 ? "ok" : "not ok");
+	for (i = 0; i < PATTERN_SIZE; i++)
+		if (pattern[i] != (uint8_t)(i * 7 + 3))
+			intact = 0;
+	fprintf(f, "%s same pid and memory intact\n",
+		getpid() == pid && intact ? "ok" : "not ok");
+	fprintf(f, "%s the job counts on\n", now > *last ? "ok" : "not ok");
+	fputs("done\n", f);
+	fclose(f);
+	rename(path, final);
+	*last = now;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t last = 0;
+	uint8_t *pattern;
+	char path[4096];
+	pid_t pid = getpid();
+	FILE *f;
+	int i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	pattern = malloc(PATTERN_SIZE);
+	if (!pattern)
+		return 1;
+	for (i = 0; i < PATTERN_SIZE; i++)
+		pattern[i] = (uint8_t)(i * 7 + 3);
+	if (install_filter()) {
+		perror("seccomp");
+		return 1;
+	}
+	signal(SIGUSR1, on_usr1);
+	snprintf(path, sizeof(path), "%s/ready", argv[1]);
+	f = fopen(path, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "%d\n", pid);
+	fclose(f);
+
+	for (;;) {
+		counter++;
+		if (report_requested) {
+			report_requested = 0;
+			report(argv[1], pid, pattern, &last);
+		}
+		usleep(1000);
+	}
+}
