@@ -1,0 +1,50 @@
+#!/bin/bash
+# CRIU scenario for a job that checks itself (tests/cr-*.c): uid 1000
+# starts it, checkpoints it and restores it with the setcap'd criu; the job
+# reports on every item of its state before the checkpoint and after the
+# restore, and each item becomes a test case.
+#
+#   criu-job.sh PROGRAM WHAT [CRIU-OPTION...]
+#
+# cr-seccomp: CRIU must suspend the job's seccomp filter while it works in
+# it and read it out, so that the restore installs it again.
+# cr-ipc: the job's System V objects live in an IPC namespace of its own;
+# the restore must recreate them with the same ids and contents.
+. "$(dirname "$0")/tap.sh"
+prog=$1 what=$2
+shift 2
+w=/tmp/job-$(basename "$prog")
+start_job $USER_ID $w "$prog"
+ask_report $w
+grep '^ok' $w/report | sed 's/^ok //' >$w/items
+echo "1..$((4 + $(wc -l <$w/items)))"
+ok "the $what job checks itself before the checkpoint (pid $pid)" \
+	sh -c "[ -s $w/items ] && ! grep -q '^not ok' $w/report"
+
+as_user criu dump -t "$pid" -D $w/img -o dump.log --unprivileged --network-lock skip "$@"
+rc=$?
+tail -n 2 $w/img/dump.log | diag
+ok "criu dump of the $what job as uid 1000 succeeds" [ $rc = 0 ]
+intact() {
+	if kill -0 "$pid" 2>/dev/null; then
+		ask_report $w && ! grep -q '^not ok' $w/report
+	else
+		[ $rc = 0 ] && [ -s $w/img/inventory.img ]
+	fi
+}
+ok "nothing lost: the job runs on, or its checkpoint is complete" intact
+
+rrc=1
+if [ $rc = 0 ]; then
+	as_user criu restore -D $w/img -o restore.log --unprivileged -d --network-lock skip "$@"
+	rrc=$?
+	tail -n 2 $w/img/restore.log | diag
+fi
+restored() { [ $rrc = 0 ] && kill -0 "$pid" 2>/dev/null; }
+ok "criu restore as uid 1000 succeeds, same PID $pid" restored
+restored && ask_report $w
+while read -r item; do
+	ok "after restore: $item" sh -c "[ $rrc = 0 ] && grep -qxF 'ok $item' $w/report"
+done <$w/items
+kill -9 "$pid" 2>/dev/null
+tap_exit
