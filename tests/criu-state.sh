@@ -57,6 +57,7 @@ r=/tmp/state-root
 start_job 0 $r /tests/cr-state
 cycle 0 $r
 rc=$?
+[ $rc = 0 ] || tail -n 3 $r/img/dump.log $r/img/restore.log 2>/dev/null | diag
 ok "reference: $ROUNDS rounds as root" [ $rc = 0 ]
 pkill -9 -x cr-state
 if [ "$user_dump" != 0 ] && [ $rc = 0 ]; then
