@@ -2,10 +2,10 @@
 /*
  * A job with state that a checkpoint must not lose, for CRIU scenario 2.
  *
- *   cr-state DIR
+ *   cr-state DIR [MIB]
  *
  * Sets up, in DIR (which must be writable):
- *   - 4 MiB of anonymous memory filled with a known pattern;
+ *   - MIB (default 4) MiB of anonymous memory filled with a known pattern;
  *   - a mapping of a file that is deleted after mapping it;
  *   - a memfd mapping;
  *   - an open file at a non-zero offset;
@@ -32,7 +32,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ANON_SIZE	(4 << 20)
 #define FILE_SIZE	(64 << 10)
 #define OFFSET		1234
 #define PIPE_DATA	"unread data in a pipe, 42 bytes of it...!"
@@ -49,6 +48,7 @@ static const char *dir;
 static struct shared *sh;
 static uint8_t *anon, *deleted, *memfd_map;
 static uint64_t anon_sum;
+static size_t anon_size = 4 << 20;
 static int data_fd, memfd, pipe_fd[2];
 static pid_t thread_tid;
 static volatile int thread_request, thread_answer, thread_good;
@@ -165,7 +165,7 @@ static void check(void)
 
 	item(getpid() == sh->pid[0], "main process has its pid",
 	     "%d, was %d", getpid(), sh->pid[0]);
-	item(checksum(anon, ANON_SIZE) == anon_sum && matches(anon, ANON_SIZE, 1),
+	item(checksum(anon, anon_size) == anon_sum && matches(anon, anon_size, 1),
 	     "anonymous memory: checksum and pattern", "checksum differs");
 	item(matches(deleted, FILE_SIZE, 2),
 	     "mapping of a deleted file: content", "content differs");
@@ -236,21 +236,23 @@ int main(int argc, char **argv)
 	int fd;
 	FILE *f;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: %s DIR [MIB]\n", argv[0]);
 		return 2;
 	}
 	dir = argv[1];
+	if (argc == 3)
+		anon_size = (size_t)atoi(argv[2]) << 20;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	anon = mmap(NULL, ANON_SIZE, PROT_READ | PROT_WRITE,
+	anon = mmap(NULL, anon_size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED || anon == MAP_FAILED)
 		die("mmap");
-	for (i = 0; i < ANON_SIZE; i++)
+	for (i = 0; i < anon_size; i++)
 		anon[i] = pattern(i, 1);
-	anon_sum = checksum(anon, ANON_SIZE);
+	anon_sum = checksum(anon, anon_size);
 
 	fd = make_file("deleted.bin", 2, FILE_SIZE);
 	deleted = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);

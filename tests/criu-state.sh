@@ -5,7 +5,8 @@
 # The same run as root gives the reference timings: unprivileged dump and
 # restore should cost about the same (ratio near 1.0).
 . "$(dirname "$0")/tap.sh"
-ROUNDS=3
+# make bench runs it with more memory: ROUNDS=1 STATE_MIB=256.
+ROUNDS=${ROUNDS:-3} STATE_MIB=${STATE_MIB:-4}
 
 # cycle WHO DIR: ROUNDS x (dump, restore, report); sets $dump_t $restore_t (sums)
 cycle() {
@@ -28,7 +29,7 @@ cycle() {
 
 echo "1..15"
 u=/tmp/state-user
-start_job $USER_ID $u /tests/cr-state
+start_job $USER_ID $u /tests/cr-state "$STATE_MIB"
 ok "the job is ready (pids ${pids[*]})" test -n "$pid"
 ask_report $u
 ok "the job checks itself before the checkpoint" \
@@ -54,15 +55,15 @@ pkill -9 -u $USER_ID cr-state
 
 # Reference: the same job and rounds as root, without --unprivileged.
 r=/tmp/state-root
-start_job 0 $r /tests/cr-state
+start_job 0 $r /tests/cr-state "$STATE_MIB"
 cycle 0 $r
 rc=$?
 [ $rc = 0 ] || tail -n 3 $r/img/dump.log $r/img/restore.log 2>/dev/null | diag
 ok "reference: $ROUNDS rounds as root" [ $rc = 0 ]
 pkill -9 -x cr-state
 if [ "$user_dump" != 0 ] && [ $rc = 0 ]; then
-	printf '# timing: criu %s rounds, uid 1000 vs root: dump %.2f s / %.2f s = %.2f, restore %.2f s / %.2f s = %.2f\n' \
-		$ROUNDS "$user_dump" "$dump_t" "$(calc "$user_dump / $dump_t")" \
+	printf '# timing: criu %s rounds, %s MiB, uid 1000 vs root: dump %.2f s / %.2f s = %.2f, restore %.2f s / %.2f s = %.2f\n' \
+		$ROUNDS "$STATE_MIB" "$user_dump" "$dump_t" "$(calc "$user_dump / $dump_t")" \
 		"$user_restore" "$restore_t" "$(calc "$user_restore / $restore_t")"
 fi
 tap_exit

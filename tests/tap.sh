@@ -34,14 +34,15 @@ calc() { awk "BEGIN { print $1 }"; }
 # Jobs that check themselves (cr-state, cr-seccomp): they write DIR/ready,
 # and DIR/report on SIGUSR1.
 #
-# start_job WHO DIR PROGRAM: start it as uid WHO in its own session, wait
+# start_job WHO DIR PROGRAM [ARG...]: start it as uid WHO in its own session, wait
 # until it is ready; sets $pid, $pids (all its processes) and $run (the
 # prefix that runs a command as WHO).
 start_job() {
 	local who=$1 w=$2 prog=$3
+	shift 3
 	rm -rf "$w" && mkdir -p "$w/img" && chown -R "$who:$who" "$w"
 	if [ "$who" = 0 ]; then run=(); else run=(as_user); fi
-	"${run[@]}" setsid "$prog" "$w" </dev/null >"$w/out" 2>&1 &
+	"${run[@]}" setsid "$prog" "$w" "$@" </dev/null >"$w/out" 2>&1 &
 	wait_for 10 test -s "$w/ready" || return 1
 	read -r -a pids <"$w/ready"
 	pid=${pids[0]}
