@@ -43,8 +43,5 @@ rm -f "$p"/[0-9][0-9][0-9][0-9]-*.patch
 mv "$tmp"/*.patch "$p/"
 (cd "$p" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-') >"$p/series"
 n=$(wc -l <"$p/series")
-# make tree: the tree now matches patches/.
-want=$( { dpkg-query -W -f='${Version}' linux-source-6.12; cat "$top"/base/*.patch;
-	sed "s|^|$p/|" "$p/series" | xargs -r cat; } | sha256sum | cut -d' ' -f1)
-echo "$want $(git -C "$src" rev-parse HEAD)" >"$src/.git/series-stamp"
+"$top/base/make-tree.sh" --exported >/dev/null
 echo "  EXPORT  $n patches and the cover letter in patches/"

@@ -7,8 +7,14 @@
 #                     then      patches/ in the order of patches/series
 #   build/baseline  git worktree of build/src at tag "baseline"
 #
-# Idempotent: nothing is rewritten when base/ and patches/ have not changed.
+# Idempotent: nothing is rewritten when base/ and patches/ have not changed,
+# and a changed series only rewrites the files whose content changes, so
+# that kbuild rebuilds no more than it must.
 # Refuses to throw away uncommitted or unexported work in build/src.
+#
+#   base/make-tree.sh            make or update the trees
+#   base/make-tree.sh --exported record that patches/ now matches build/src
+#                                (run by 'make export')
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +40,11 @@ want=$( { echo "$seen"; cat "$top"/base/*.patch; series_files | xargs -r cat; } 
 	sha256sum | cut -d' ' -f1)
 
 git_src() { git -C "$src" "$@"; }
+
+if [ "${1:-}" = --exported ]; then
+	echo "$want $(git_src rev-parse HEAD)" >"$stamp"
+	exit 0
+fi
 
 if [ -d "$src/.git" ]; then
 	if [ -n "$(git_src status --porcelain --untracked-files=no)" ]; then
@@ -86,12 +97,20 @@ if [ ! -d "$src/.git" ]; then
 	git_src worktree add -q --detach "$baseline" baseline
 fi
 
-git_src reset -q --hard baseline
+# Apply the series in a scratch worktree, then move build/src to the result:
+# files whose content did not change keep their times.
+apply=$top/build/.tree-apply
+git_src worktree remove --force "$apply" 2>/dev/null || rm -rf "$apply"
+git_src worktree add -q --detach "$apply" baseline
 n=0
 for p in $(series_files); do
-	git_src am -q --committer-date-is-author-date "$p" ||
-		{ git_src am --abort; die "$(basename "$p") does not apply"; }
+	git -C "$apply" am -q --committer-date-is-author-date "$p" ||
+		{ git -C "$apply" am --abort; git_src worktree remove --force "$apply";
+		  die "$(basename "$p") does not apply"; }
 	n=$((n + 1))
 done
+new=$(git -C "$apply" rev-parse HEAD)
+git_src worktree remove --force "$apply"
+git_src reset -q --hard "$new"
 echo "$want $(git_src rev-parse HEAD)" >"$stamp"
 echo "  TREE    build/src: baseline + $n patches; build/baseline: baseline"
