@@ -17,7 +17,7 @@ ok "criu check --unprivileged says Looks good" grep -q "Looks good" <<<"$out"
 cd $w || exit 1
 as_user setsid sh -c 'i=0; while :; do i=$((i + 1)); echo $i >count.new; mv count.new count; sleep 0.05; done' \
 	</dev/null >/dev/null 2>&1 &
-wait_for 10 test -s $w/count
+wait_for 10 count_above $w/count 0
 pid=$(pgrep -u $USER_ID -f 'while :; do i=' | head -n 1)
 echo "# job pid $pid, count $(cat $w/count)"
 
@@ -31,7 +31,7 @@ stopped=$(cat $w/count)
 # or it was dumped (and killed) and its images are complete.
 intact() {
 	if kill -0 "$pid" 2>/dev/null; then
-		c=$(cat $w/count); wait_for 5 test "$(cat $w/count)" -gt "$c"
+		wait_for 5 count_above $w/count "$(cat $w/count)"
 	else
 		[ $rc = 0 ] && [ -s $w/img/inventory.img ]
 	fi
@@ -51,8 +51,8 @@ fi
 restored() { [ $rrc = 0 ] && kill -0 "$pid" 2>/dev/null; }
 ok "criu restore as uid 1000 succeeds, same PID $pid" restored
 counts_on() { # from where it stopped, not from scratch
-	restored && [ "$(cat $w/count)" -ge "$stopped" ] &&
-		wait_for 5 test "$(cat $w/count)" -gt $((stopped + 2))
+	restored && count_above $w/count $((stopped - 1)) &&
+		wait_for 5 count_above $w/count $((stopped + 2))
 }
 ok "the restored job counts on from $stopped" counts_on
 echo "# count now $(cat $w/count)"

@@ -24,10 +24,10 @@ checkpoint() {
 	(cd "$job" && as_user setsid sh -c \
 		'i=0; while :; do i=$((i + 1)); echo $i >count.new; mv count.new count; sleep 0.1; done' \
 		</dev/null >/dev/null 2>&1 &)
-	wait_for 10 test -s "$job/count"
+	wait_for 10 count_above "$job/count" 0
 	pid=$(pgrep -u $USER_ID -f 'while :; do i=' | head -n 1)
 	ok "uid $USER_ID started the job (pid $pid)" test -n "$pid"
-	wait_for 10 test "$(cat "$job/count" 2>/dev/null)" -ge 10
+	wait_for 10 count_above "$job/count" 9
 	story "the job runs as pid $pid and has counted to $(cat "$job/count")"
 	ok "criu carries cap_checkpoint_restore+eip and no other capability" \
 		sh -c "[ \"\$(getcap /usr/sbin/criu | grep -o 'cap_[a-z_]*' | sort -u)\" = cap_checkpoint_restore ]"
@@ -63,8 +63,8 @@ restore() {
 	ok "the job runs again as pid $pid, as uid $USER_ID" \
 		sh -c "[ $rc = 0 ] && [ \"\$(stat -c %u /proc/$pid)\" = $USER_ID ]"
 	counts_on() {
-		[ $rc = 0 ] && [ "$(cat "$job/count")" -ge "$stopped" ] &&
-			wait_for 10 test "$(cat "$job/count")" -ge $((stopped + 5))
+		[ $rc = 0 ] && count_above "$job/count" $((stopped - 1)) &&
+			wait_for 10 count_above "$job/count" $((stopped + 4))
 	}
 	ok "the job counts on from $stopped" counts_on
 	if [ $rc = 0 ]; then

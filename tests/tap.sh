@@ -20,7 +20,8 @@ as_user() {
 }
 mkdir -p /tmp/user-run && chown $USER_ID:$USER_ID /tmp/user-run
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds. COMMAND is run
+# again each time: put what must be re-read in a function, not in $(...).
 wait_for() {
 	local t=$(( $1 * 10 )); shift
 	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
@@ -40,7 +41,7 @@ calc() { awk "BEGIN { print $1 }"; }
 start_job() {
 	local who=$1 w=$2 prog=$3
 	shift 3
-	rm -rf "$w" && mkdir -p "$w/img" && chown -R "$who:$who" "$w"
+	rm -rf "$w" && mkdir -p "$w/img" && touch "$w/out" && chown -R "$who:$who" "$w"
 	if [ "$who" = 0 ]; then run=(); else run=(as_user); fi
 	"${run[@]}" setsid "$prog" "$w" "$@" </dev/null >"$w/out" 2>&1 &
 	wait_for 10 test -s "$w/ready" || return 1
@@ -59,3 +60,6 @@ ask_report() {
 	done
 	return 1
 }
+
+# count_above FILE N: the number in FILE is above N (for wait_for)
+count_above() { [ "$(cat "$1" 2>/dev/null || echo -1)" -gt "$2" ]; }
