@@ -14,7 +14,8 @@
  *
  * Every time is a median over N repetitions after a warm-up; the spread is
  * the interquartile range (p25..p75). Under emulation only ratios mean much.
- * Must run as root.
+ * Must run as root. Pins itself to one CPU; raises pid_max if the largest
+ * distance does not fit (global before Linux 6.14) and puts it back.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,0 +1,13 @@
+#!/bin/bash
+# Smoke test of the benchmarks: the short version of `make bench` runs and
+# prints its tables. It asserts nothing about timings.
+. "$(dirname "$0")/tap.sh"
+echo "1..2"
+for mode in pid-placement paths; do
+	out=$(/tests/cr-bench --quick $mode 2>&1)
+	rc=$?
+	echo "$out" | diag
+	ok "cr-bench --quick $mode runs and prints a table" \
+		sh -c "[ $rc = 0 ] && grep -q '^|' <<<'$out'"
+done
+tap_exit
