@@ -28,7 +28,7 @@ obj    = $(B)/obj-$1
 
 stage = @printf '\n==> %s\n' "$1"
 
-.PHONY: all run check deps tree export lint bisect kernels selftests tests rootfs \
+.PHONY: all run check bench deps tree export lint bisect kernels selftests tests rootfs \
 	clean help
 all: help
 help:
@@ -110,6 +110,12 @@ check: lint $(foreach k,$(KERNELS),guest-$k)
 
 run: $(B)/obj-patched/arch/x86/boot/bzImage $(B)/rootfs.cpio tests
 	@tests/story.sh
+
+# The benchmarks, patched against baseline (BENCH_QUICK=1 for the short run).
+bench: kernels $(B)/rootfs.cpio tests
+	$(call stage,benchmarks)
+	@command -v gnuplot >/dev/null || vm/install-deps.sh gnuplot
+	@tests/bench.sh
 
 clean:
 	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio

@@ -24,6 +24,8 @@ debootstrap:debootstrap
 /usr/include/sys/capability.h:libcap-dev
 /usr/src/linux-source-6.12.tar.xz:linux-source-6.12
 "
+# Extra entries for one target: vm/install-deps.sh gnuplot
+[ $# = 0 ] || need="$need gnuplot:gnuplot-nox"
 missing=
 for e in $need; do
 	what=${e%%:*} pkg=${e#*:}
