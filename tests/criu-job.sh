@@ -4,24 +4,35 @@
 # reports on every item of its state before the checkpoint and after the
 # restore, and each item becomes a test case.
 #
-#   criu-job.sh PROGRAM WHAT [CRIU-OPTION...]
+#   criu-job.sh [--leave-running] PROGRAM WHAT [CRIU-OPTION...]
+#
+# With --leave-running the job is checkpointed without being stopped, and
+# checks itself again afterwards instead of after a restore.
 #
 # cr-seccomp: CRIU must suspend the job's seccomp filter while it works in
-# it and read it out, so that the restore installs it again.
+# it and read it out, so that the restore installs it again. criu 4.1's
+# restorer installs the filters before it sets no_new_privs, which only
+# works with CAP_SYS_ADMIN ("SECCOMP_SET_MODE_FILTER returned -13"): the
+# plan runs this job with --leave-running, which checks the kernel's part
+# (suspend, read out, and the filter back in force after the dump).
 # cr-ipc: the job's System V objects live in an IPC namespace of its own;
-# the restore must recreate them with the same ids and contents.
+# the restore must recreate them with the same ids and contents. criu 4.1
+# refuses to dump a user namespace that does not own all the job's other
+# namespaces, so it is not in the plan.
 . "$(dirname "$0")/tap.sh"
+leave=
+[ "$1" != --leave-running ] || { leave=$1; shift; }
 prog=$1 what=$2
 shift 2
 w=/tmp/job-$(basename "$prog")
 start_job $USER_ID $w "$prog"
 ask_report $w
 grep '^ok' $w/report | sed 's/^ok //' >$w/items
-echo "1..$((4 + $(wc -l <$w/items)))"
+echo "1..$((4 + ${leave:+1} + $(wc -l <$w/items)))"
 ok "the $what job checks itself before the checkpoint (pid $pid)" \
 	sh -c "[ -s $w/items ] && ! grep -q '^not ok' $w/report"
 
-as_user criu dump -t "$pid" -D $w/img -o dump.log --unprivileged --network-lock skip "$@"
+as_user criu dump -t "$pid" -D $w/img -o dump.log --unprivileged --network-lock skip $leave "$@"
 rc=$?
 tail -n 2 $w/img/dump.log | diag
 ok "criu dump of the $what job as uid 1000 succeeds" [ $rc = 0 ]
@@ -34,17 +45,28 @@ intact() {
 }
 ok "nothing lost: the job runs on, or its checkpoint is complete" intact
 
-rrc=1
-if [ $rc = 0 ]; then
-	as_user criu restore -D $w/img -o restore.log --unprivileged -d --network-lock skip "$@"
-	rrc=$?
-	tail -n 2 $w/img/restore.log | diag
+if [ -n "$leave" ]; then
+	ok "the checkpoint holds the job's seccomp filter" \
+		sh -c "[ $rc = 0 ] && [ -s $w/img/seccomp.img ]"
+	ok "the job still runs after the checkpoint, same PID $pid" \
+		sh -c "[ $rc = 0 ] && kill -0 $pid"
+	[ $rc = 0 ] && ask_report $w
+	while read -r item; do
+		ok "after the checkpoint: $item" sh -c "[ $rc = 0 ] && grep -qxF 'ok $item' $w/report"
+	done <$w/items
+else
+	rrc=1
+	if [ $rc = 0 ]; then
+		as_user criu restore -D $w/img -o restore.log --unprivileged -d "$@"
+		rrc=$?
+		grep -h "Error" $w/img/restore.log | head -n 8 | diag
+	fi
+	restored() { [ $rrc = 0 ] && kill -0 "$pid" 2>/dev/null; }
+	ok "criu restore as uid 1000 succeeds, same PID $pid" restored
+	restored && ask_report $w
+	while read -r item; do
+		ok "after restore: $item" sh -c "[ $rrc = 0 ] && grep -qxF 'ok $item' $w/report"
+	done <$w/items
 fi
-restored() { [ $rrc = 0 ] && kill -0 "$pid" 2>/dev/null; }
-ok "criu restore as uid 1000 succeeds, same PID $pid" restored
-restored && ask_report $w
-while read -r item; do
-	ok "after restore: $item" sh -c "[ $rrc = 0 ] && grep -qxF 'ok $item' $w/report"
-done <$w/items
 kill -9 "$pid" 2>/dev/null
 tap_exit

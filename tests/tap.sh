@@ -41,9 +41,9 @@ calc() { awk "BEGIN { print $1 }"; }
 start_job() {
 	local who=$1 w=$2 prog=$3
 	shift 3
-	rm -rf "$w" && mkdir -p "$w/img" && touch "$w/out" && chown -R "$who:$who" "$w"
+	rm -rf "$w" && mkdir -p "$w/img" && chown -R "$who:$who" "$w"
 	if [ "$who" = 0 ]; then run=(); else run=(as_user); fi
-	"${run[@]}" setsid "$prog" "$w" "$@" </dev/null >"$w/out" 2>&1 &
+	"${run[@]}" setsid "$prog" "$w" "$@" </dev/null >/dev/null 2>&1 &
 	wait_for 10 test -s "$w/ready" || return 1
 	read -r -a pids <"$w/ready"
 	pid=${pids[0]}
