@@ -3,6 +3,8 @@
 
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
+# The configs are made by a pattern rule on the way to bzImage: keep them.
+.PRECIOUS: $(B)/obj-%/.config
 .SUFFIXES:
 
 TOP     := $(CURDIR)

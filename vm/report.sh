@@ -92,7 +92,7 @@ cell() { # kernel suite
 	echo "negctl: a case that must fail on the baseline kernel did fail there (counted as passed)."
 	for k in "$@"; do
 		sed -n "s/^# timing: /  $k: /p" "$b/results-$k"/*.tap 2>/dev/null
-	done | { read -r l && { echo; echo "Timings:"; echo "$l"; cat; }; }
+	done | { IFS= read -r l && { echo; echo "Timings:"; echo "$l"; cat; }; }
 	if [ ${#failures[@]} -gt 0 ]; then
 		echo; echo "Failed:"; printf '  %s\n' "${failures[@]}"
 	fi
