@@ -47,10 +47,14 @@ if [ "${1:-}" = --exported ]; then
 fi
 
 if [ -d "$src/.git" ]; then
-	if [ -n "$(git_src status --porcelain --untracked-files=no)" ]; then
-		die "build/src has uncommitted changes: commit them (then 'make export') or stash them"
-	fi
 	read -r have_sum have_head <"$stamp" 2>/dev/null || { have_sum=none; have_head=none; }
+	if [ -n "$(git_src status --porcelain --untracked-files=no)" ]; then
+		# Work in progress: build it as it is, unless patches/ moved too.
+		[ "$have_sum" = "$want" ] ||
+			die "build/src has uncommitted changes and patches/ changed: commit and 'make export', or stash"
+		echo "  TREE    build/src has uncommitted changes: building them as they are"
+		exit 0
+	fi
 	head=$(git_src rev-parse HEAD)
 	if [ "$have_head" != "$head" ]; then
 		# Commits made in build/src since the last tree/export.

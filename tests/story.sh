@@ -16,7 +16,7 @@ cat <<TXT
   -------------------------------------------------------
   Machine: a QEMU guest running the patched kernel ($(make -s -C "$top/build/src" \
 	O="$top/build/obj-patched" kernelrelease 2>/dev/null)), Debian trixie, $(chroot \
-	"$top/build/rootfs" criu --version 2>/dev/null | head -n 1 | tr 'V' 'v').
+	"$top/build/rootfs" criu --version 2>/dev/null | sed -n 's/^Version: /criu /p').
   The administrator has run, once:  setcap cap_checkpoint_restore+eip /usr/sbin/criu
   The user is uid 1000, with no capability of their own.
 
