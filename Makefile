@@ -3,8 +3,6 @@
 
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
-# The configs are made by a pattern rule on the way to bzImage: keep them.
-.PRECIOUS: $(B)/obj-%/.config
 .SUFFIXES:
 
 TOP     := $(CURDIR)
@@ -24,6 +22,9 @@ export KBUILD_BUILD_USER := cr
 export KBUILD_BUILD_HOST := harness
 export KBUILD_BUILD_TIMESTAMP := 2000-01-01
 KCC := $(if $(shell command -v ccache),ccache gcc,gcc)
+
+# The configs are made by a pattern rule on the way to bzImage: keep them.
+.SECONDARY: $(foreach k,$(KERNELS),$(B)/obj-$k/.config)
 
 srcdir = $(if $(filter baseline,$1),$(B)/baseline,$(SRC))
 obj    = $(B)/obj-$1
