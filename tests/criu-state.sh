@@ -52,6 +52,7 @@ alive() {
 ok "after restore: all three processes run with their PIDs ${pids[*]}" alive
 user_dump=$dump_t user_restore=$restore_t
 pkill -9 -u $USER_ID cr-state
+rm -rf $u/img	# room in /tmp for the reference run's images
 
 # Reference: the same job and rounds as root, without --unprivileged.
 r=/tmp/state-root
