@@ -73,7 +73,7 @@ median() { # kernel suite path: the median of one path in a paths table
 
 if command -v gnuplot >/dev/null && [ -s "$res/pid-placement-patched.dat" ]; then
 	gnuplot <<EOF
-set terminal pngcairo size 900,600
+set terminal pngcairo noenhanced size 900,600
 set output "$res/pid-placement.png"
 set logscale xy
 set xlabel "distance d to the PID wanted"
