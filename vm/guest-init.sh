@@ -3,7 +3,7 @@
 # the file capability on criu), then runs the test plan and sends its TAP out
 # on /dev/ttyS1, which the host reads as the result channel. The console
 # (ttyS0) carries the kernel log and nothing else of interest.
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
 
 mount -t proc proc /proc
@@ -32,16 +32,17 @@ arg() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 kernel=$(arg kernel)
 fault=$(arg fault)
 
-# The only privilege the unprivileged tests get: criu's file capability.
+# The only privilege the unprivileged tests get: criu's file capability
+# (Debian's criu, and criu-patched: criu/ built with the project's patches).
 # On the baseline kernel bit 40 is masked off (CAP_VALID_MASK): setcap
 # succeeds, the kernel grants nothing.
-setcap cap_checkpoint_restore+eip /usr/sbin/criu
+for c in /usr/sbin/criu /usr/local/sbin/criu-patched; do setcap cap_checkpoint_restore+eip $c; done
 
 out=/dev/ttyS1
 stty -F $out raw -echo 2>/dev/null
 {
 	echo "# guest: kernel=$kernel $(uname -r) cap_last_cap=$(cat /proc/sys/kernel/cap_last_cap)"
-	echo "# criu: $(getcap /usr/sbin/criu)"
+	echo "# criu: $(getcap /usr/sbin/criu /usr/local/sbin/criu-patched | tr '\n' ' ')"
 } >$out
 
 case $fault in

@@ -9,6 +9,8 @@ flex:flex
 bison:bison
 bc:bc
 cpio:cpio
+curl:curl
+patch:patch
 xz:xz-utils
 perl:perl
 python3:python3
