@@ -18,8 +18,11 @@
 # -13"): with it the plan checks the dump (--leave-running) and the full
 # dump and restore with criu-patched, which carries the fix
 # (criu/patches).
-# cr-ipc: the job's System V objects live in an IPC namespace of its own;
-# the restore must recreate them with the same ids and contents.
+# cr-ipc: the job's System V objects live in an IPC namespace of its own,
+# owned by its own user namespace; the restore must recreate them with the
+# same ids and contents. Debian's criu fails on such namespaces without
+# CAP_SYS_ADMIN (setgroups, setns, map_files, proc mount): the plan runs it
+# with criu-patched.
 . "$(dirname "$0")/tap.sh"
 leave=
 [ "$1" != --leave-running ] || { leave=$1; shift; }
