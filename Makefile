@@ -8,7 +8,10 @@ SHELL := /bin/bash
 TOP     := $(CURDIR)
 B       := $(TOP)/build
 SRC     := $(B)/src
-KERNELS := baseline patched
+# baseline: no series; patched: the whole series; first-series: the series
+# without its seccomp patches (base/first-series-tree.sh), for the negative
+# control of those.
+KERNELS := baseline first-series patched
 JOBS    ?= $(shell nproc)
 # Hard limit for one guest boot, in seconds.
 GUEST_TIMEOUT ?= 900
@@ -26,7 +29,7 @@ KCC := $(if $(shell command -v ccache),ccache gcc,gcc)
 # The configs are made by a pattern rule on the way to bzImage: keep them.
 .SECONDARY: $(foreach k,$(KERNELS),$(B)/obj-$k/.config)
 
-srcdir = $(if $(filter baseline,$1),$(B)/baseline,$(SRC))
+srcdir = $(if $(filter patched,$1),$(SRC),$(B)/$1)
 obj    = $(B)/obj-$1
 
 stage = @printf '\n==> %s\n' "$1"
@@ -45,6 +48,7 @@ deps:
 ## --- Series workflow -----------------------------------------------------------------
 tree: deps
 	@base/make-tree.sh
+	@base/first-series-tree.sh
 
 export:
 	@base/export-series.sh
@@ -110,11 +114,13 @@ $(B)/rootfs.cpio: $(B)/rootfs/.built $(B)/criu/criu
 	@echo "  ROOTFS  $$(du -sh $@ | cut -f1) build/rootfs.cpio"
 
 # Two boots of one kernel: vm/testplan, then vm/testplan.reboot (what must
-# survive a reboot). Results in build/results-<kernel>/.
+# survive a reboot); one boot with vm/testplan.first-series for that kernel.
+# Results in build/results-<kernel>/.
+plans = $(if $(filter first-series,$1),vm/testplan.first-series,vm/testplan vm/testplan.reboot)
 guest-%: $(B)/obj-%/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests FORCE
 	$(call stage,guest: $* kernel)
 	@rm -rf $(B)/results-$*
-	@for plan in vm/testplan vm/testplan.reboot; do \
+	@for plan in $(call plans,$*); do \
 		vm/boot.sh $* $(call obj,$*)/arch/x86/boot/bzImage $(B)/results-$* \
 			"$(GUEST_TIMEOUT)" "$(FAULT)" $$plan || exit 1; \
 	done
@@ -128,7 +134,7 @@ run: $(B)/obj-patched/arch/x86/boot/bzImage $(B)/rootfs.cpio tests
 	@tests/story.sh
 
 # The benchmarks, patched against baseline (BENCH_QUICK=1 for the short run).
-bench: kernels $(B)/rootfs.cpio tests
+bench: $(foreach k,baseline patched,$(call obj,$k)/arch/x86/boot/bzImage) $(B)/rootfs.cpio tests
 	$(call stage,benchmarks)
 	@command -v gnuplot >/dev/null || vm/install-deps.sh gnuplot
 	@tests/bench.sh
