@@ -94,7 +94,7 @@ tests:
 
 ## --- Guest -------------------------------------------------------------------------
 rootfs: $(B)/rootfs.cpio
-$(B)/rootfs/.built: vm/mkrootfs.sh | deps
+$(B)/rootfs.built: vm/mkrootfs.sh | deps
 	$(call stage,rootfs: Debian trixie minbase with criu)
 	@s=$$(date +%s); vm/mkrootfs.sh $(B)/rootfs && touch $@ && \
 	echo "  ROOTFS  $$(du -sh $(B)/rootfs | cut -f1) in $$(( $$(date +%s) - s )) s"
@@ -102,13 +102,13 @@ $(B)/rootfs/.built: vm/mkrootfs.sh | deps
 # CRIU from source with criu/patches, built in a copy of the guest: installed
 # beside Debian's criu as criu-patched, for what Debian's cannot do yet.
 $(B)/criu/criu: criu/build.sh criu/VERSION criu/patches/series $(wildcard criu/patches/*.patch) \
-		$(B)/rootfs/.built
+		$(B)/rootfs.built
 	$(call stage,criu-patched: CRIU $(shell sed -n 's/^CRIU_VERSION=//p' criu/VERSION) + criu/patches)
 	@mkdir -p $(@D)
 	@s=$$(date +%s); criu/build.sh $(B)/rootfs $@ && \
 	echo "  CRIU    built in $$(( $$(date +%s) - s )) s"
 
-$(B)/rootfs.cpio: $(B)/rootfs/.built $(B)/criu/criu
+$(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu
 	@install -D -m 0755 $(B)/criu/criu $(B)/rootfs/usr/local/sbin/criu-patched
 	@(cd $(B)/rootfs && find . | cpio -o -H newc --quiet) >$@
 	@echo "  ROOTFS  $$(du -sh $@ | cut -f1) build/rootfs.cpio"
@@ -140,5 +140,5 @@ bench: $(foreach k,baseline patched,$(call obj,$k)/arch/x86/boot/bzImage) $(B)/r
 	@tests/bench.sh
 
 clean:
-	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/criu
+	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/criu/criu $(B)/criu/criu-build*
 	@$(MAKE) -s -C tests clean

@@ -10,7 +10,9 @@ wt=$top/build/bisect
 obj=$top/build/obj-bisect
 cc=gcc; command -v ccache >/dev/null && cc="ccache gcc"
 
-[ -d "$wt" ] || git -C "$src" worktree add -q --detach "$wt" baseline
+# Keep the worktree where it is, if it is one: the loop checks out each prefix.
+cur=$( { [ -e "$wt/.git" ] && git -C "$wt" rev-parse -q --verify HEAD 2>/dev/null; } || echo baseline)
+"$top/base/worktree.sh" "$wt" "$cur"
 "$top/vm/kconfig.sh" "$wt" "$obj" "$top"/kconfig/*.config
 touch "$obj/built-trees"
 n=0

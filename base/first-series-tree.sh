@@ -7,19 +7,13 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=$top/build/src
 wt=$top/build/first-series
+die() { echo "first-series: $*" >&2; exit 1; }
 
-first=$(git -C "$src" log --reverse --format='%H %s' baseline..series |
-	awk '$2 ~ /^(seccomp|ptrace):$/ { print $1; exit }')
-[ -n "$first" ] || { echo "first-series: no seccomp or ptrace patch in the series" >&2; exit 1; }
+[ -d "$src/.git" ] || die "no build/src repository: run make tree"
+subjects=$(git -C "$src" log --reverse --format='%H %s' baseline..HEAD) ||
+	die "cannot list the series in build/src"
+first=$(echo "$subjects" | awk '$2 ~ /^(seccomp|ptrace):$/ { print $1; exit }')
+[ -n "$first" ] || die "no seccomp or ptrace patch in the series"
 want=$(git -C "$src" rev-parse "$first~1")
-
-# A checkout in place keeps the mtimes of unchanged files: kbuild rebuilds little.
-# (.git first: a plain directory here would find the project's own repository.)
-if [ -e "$wt/.git" ] && cur=$(git -C "$wt" rev-parse -q --verify HEAD 2>/dev/null); then
-	[ "$cur" = "$want" ] || git -C "$wt" checkout -q --detach "$want"
-else
-	rm -rf "$wt"
-	git -C "$src" worktree prune
-	git -C "$src" worktree add -q --detach "$wt" "$want"
-fi
+"$top/base/worktree.sh" "$wt" "$want"
 echo "  TREE    build/first-series: $(git -C "$src" log -1 --format='%h %s' "$want")"

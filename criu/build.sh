@@ -2,7 +2,8 @@
 # Build CRIU from Debian's source tarball with the patches in criu/patches, inside
 # a copy of the guest's root filesystem, so that the binary links against the
 # guest's own libraries. The tarball comes from the mirror the guest was built
-# from and must match the checksum in criu/VERSION.
+# from (or from CRIU_TARBALL, a file) and must match the checksum in
+# criu/VERSION; it is kept beside OUT for the next build.
 #
 #   criu/build.sh ROOTFS OUT    (OUT: the criu binary to write)
 set -eu
@@ -15,45 +16,54 @@ tarball=$(dirname "$out")/criu_$CRIU_VERSION.orig.tar.xz
 deps="gcc make pkgconf libbsd-dev libcap-dev libgnutls28-dev libnet1-dev libnftables-dev
       libnl-3-dev libprotobuf-c-dev libprotobuf-dev protobuf-c-compiler protobuf-compiler
       uuid-dev python3"
+die() { echo "criu/build.sh: $*" >&2; exit 1; }
 
 mirror=$(sed -n 's|^deb \([^ ]*\) .*|\1|p' "$rootfs/etc/apt/sources.list" | head -n 1)
-[ -n "$mirror" ] || { echo "criu/build.sh: no mirror in $rootfs/etc/apt/sources.list" >&2; exit 1; }
+[ -n "$mirror" ] || die "no mirror in $rootfs/etc/apt/sources.list"
 
 if ! echo "$CRIU_SHA256  $tarball" | sha256sum -c --status 2>/dev/null; then
-	echo "  CRIU    fetching criu $CRIU_VERSION source from the guest's mirror"
-	curl -fsS -o "$tarball.tmp" "$mirror/pool/main/c/criu/criu_$CRIU_VERSION.orig.tar.xz" ||
-		{ echo "criu/build.sh: criu_$CRIU_VERSION.orig.tar.xz not on the mirror" \
-			"(set CRIU_VERSION and CRIU_SHA256 in criu/VERSION to one it has)" >&2; exit 1; }
+	if [ -n "${CRIU_TARBALL:-}" ]; then
+		cp "$CRIU_TARBALL" "$tarball.tmp"
+	else
+		echo "  CRIU    fetching criu $CRIU_VERSION source from the guest's mirror"
+		curl -fsSL --retry 3 -o "$tarball.tmp" "$mirror/pool/main/c/criu/criu_$CRIU_VERSION.orig.tar.xz" ||
+			die "criu_$CRIU_VERSION.orig.tar.xz is not on the mirror: point CRIU_TARBALL at a" \
+				"copy, or move criu/VERSION and the patches to a version the mirror has"
+	fi
 	echo "$CRIU_SHA256  $tarball.tmp" | sha256sum -c --status ||
-		{ echo "criu/build.sh: checksum mismatch for criu_$CRIU_VERSION.orig.tar.xz" >&2; exit 1; }
+		die "checksum mismatch for criu_$CRIU_VERSION.orig.tar.xz"
 	mv "$tarball.tmp" "$tarball"
 fi
 
 # A throwaway copy of the guest: the build dependencies never reach the image.
-rm -rf "$work"
+# (An old build's proc mount can only be left by a crash of an older script.)
+! mountpoint -q "$work/proc" 2>/dev/null || umount "$work/proc"
+rm -rf --one-file-system "$work"
 cp -a "$rootfs" "$work"
 log=$work.log
 echo "  CRIU    build dependencies into a copy of the guest (log: $log)"
 { chroot "$work" apt-get update &&
   chroot "$work" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $deps
-} >"$log" 2>&1 || { tail -n 20 "$log" >&2; echo "criu/build.sh: apt-get failed" >&2; exit 1; }
+} >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get failed"; }
 
 mkdir -p "$work/src"
 tar -C "$work/src" --strip-components=1 -xJf "$tarball"
-while read -r p; do
+n=0
+while read -r p || [ -n "$p" ]; do
 	case $p in ''|'#'*) continue ;; esac
 	echo "  CRIU    apply $p"
-	patch -d "$work/src" -p1 -s <"$here/patches/$p"
+	patch -d "$work/src" -p1 -s --fuzz=0 <"$here/patches/$p" || die "$p does not apply"
+	n=$((n + 1))
 done <"$here/patches/series"
 
-echo "  CRIU    make criu ($CRIU_VERSION + $(grep -c '^[^#]' "$here/patches/series") patches)"
-# protoc finds its own .proto files through /proc/self/exe.
-mount -t proc proc "$work/proc"
-trap 'umount "$work/proc"' EXIT
-chroot "$work" make -C /src -j"$(nproc)" criu >>"$log" 2>&1 ||
-	{ tail -n 30 "$log" >&2; echo "criu/build.sh: make failed" >&2; exit 1; }
-umount "$work/proc"
-trap - EXIT
+echo "  CRIU    make criu ($CRIU_VERSION + $n patches)"
+# protoc finds its own .proto files through /proc/self/exe. The proc mount
+# lives in a mount namespace of its own: it goes away with the build, however
+# that ends. The outer make's flags stay out of CRIU's build.
+unshare -m sh -c 'mount -t proc proc "$1/proc" &&
+	exec chroot "$1" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C /src -j"$2" criu' \
+	sh "$work" "$(nproc)" >>"$log" 2>&1 ||
+	{ tail -n 30 "$log" >&2; die "make failed"; }
 cp "$work/src/criu/criu" "$out.tmp"
 mv "$out.tmp" "$out"
-rm -rf "$work"
+rm -rf --one-file-system "$work"
