@@ -26,6 +26,8 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include "cr-job.h"
+
 #ifndef MSG_COPY
 #define MSG_COPY	040000
 #endif
@@ -42,14 +44,7 @@ struct message {
 	char text[64];
 };
 
-static volatile sig_atomic_t report_requested;
 static int shmid, semid, msqid;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	report_requested = 1;
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -153,7 +148,6 @@ static void check(FILE *f)
 
 int main(int argc, char **argv)
 {
-	char path[4096], final[4096];
 	FILE *f;
 
 	if (argc != 2) {
@@ -168,25 +162,16 @@ int main(int argc, char **argv)
 		perror("IPC objects");
 		return 1;
 	}
-	signal(SIGUSR1, on_usr1);
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(path, "w");
-	if (!f)
+	if (job_ready(argv[1], "%d %d %d %d\n", getpid(), shmid, semid, msqid))
 		return 1;
-	fprintf(f, "%d %d %d %d\n", getpid(), shmid, semid, msqid);
-	fclose(f);
 
-	snprintf(path, sizeof(path), "%s/report.new", argv[1]);
-	snprintf(final, sizeof(final), "%s/report", argv[1]);
 	for (;;) {
 		if (report_requested) {
 			report_requested = 0;
-			f = fopen(path, "w");
+			f = job_report_open(argv[1]);
 			if (f) {
 				check(f);
-				fputs("done\n", f);
-				fclose(f);
-				rename(path, final);
+				job_report_close(f, argv[1]);
 			}
 		}
 		pause();

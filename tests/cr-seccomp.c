@@ -26,17 +26,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cr-job.h"
+
 #define CHOSEN_ERRNO	ENOTBLK
 #define PATTERN_SIZE	(1 << 20)
 
-static volatile sig_atomic_t report_requested;
 static volatile uint64_t counter;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	report_requested = 1;
-}
 
 static int install_filter(void)
 {
@@ -59,14 +54,11 @@ static int install_filter(void)
 static void report(const char *dir, pid_t pid, const uint8_t *pattern,
 		   uint64_t *last)
 {
-	char path[4096], final[4096];
 	uint64_t now = counter;
 	int ret, err, i, intact = 1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/report.new", dir);
-	snprintf(final, sizeof(final), "%s/report", dir);
-	f = fopen(path, "w");
+	f = job_report_open(dir);
 	if (!f)
 		return;
 	errno = 0;
@@ -85,9 +77,7 @@ static void report(const char *dir, pid_t pid, const uint8_t *pattern,
 	fprintf(f, "%s same pid and memory intact\n",
 		getpid() == pid && intact ? "ok" : "not ok");
 	fprintf(f, "%s the job counts on\n", now > *last ? "ok" : "not ok");
-	fputs("done\n", f);
-	fclose(f);
-	rename(path, final);
+	job_report_close(f, dir);
 	*last = now;
 }
 
@@ -95,9 +85,7 @@ int main(int argc, char **argv)
 {
 	uint64_t last = 0;
 	uint8_t *pattern;
-	char path[4096];
 	pid_t pid = getpid();
-	FILE *f;
 	int i;
 
 	if (argc != 2) {
@@ -113,13 +101,8 @@ int main(int argc, char **argv)
 		perror("seccomp");
 		return 1;
 	}
-	signal(SIGUSR1, on_usr1);
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(path, "w");
-	if (!f)
+	if (job_ready(argv[1], "%d\n", pid))
 		return 1;
-	fprintf(f, "%d\n", pid);
-	fclose(f);
 
 	for (;;) {
 		counter++;

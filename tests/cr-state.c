@@ -32,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cr-job.h"
+
 #define FILE_SIZE	(64 << 10)
 #define OFFSET		1234
 #define PIPE_DATA	"unread data in a pipe, 42 bytes of it...!"
@@ -52,7 +54,6 @@ static size_t anon_size = 4 << 20;
 static int data_fd, memfd, pipe_fd[2];
 static pid_t thread_tid;
 static volatile int thread_request, thread_answer, thread_good;
-static volatile sig_atomic_t check_requested;
 static FILE *report;
 
 static uint8_t pattern(size_t i, unsigned int seed)
@@ -152,14 +153,13 @@ static int wait_answers(int req)
 
 static void check(void)
 {
-	char path[4096], final[4096], buf[sizeof(PIPE_DATA)];
+	char buf[sizeof(PIPE_DATA)];
 	uint8_t fbuf[16];
 	off_t off;
 	ssize_t n;
 	int req, i;
 
-	snprintf(path, sizeof(path), "%s/report.new", dir);
-	report = fopen(path, "w");
+	report = job_report_open(dir);
 	if (!report)
 		die("report");
 
@@ -198,10 +198,7 @@ static void check(void)
 			     "grandchild: same pid and parent", "pid %d", sh->pid[i]);
 		item(thread_good, "second thread: same tid and stack", NULL);
 	}
-	fputs("done\n", report);
-	fclose(report);
-	snprintf(final, sizeof(final), "%s/report", dir);
-	rename(path, final);
+	job_report_close(report, dir);
 }
 
 static int make_file(const char *name, unsigned int seed, size_t size)
@@ -221,12 +218,6 @@ static int make_file(const char *name, unsigned int seed, size_t size)
 	return fd;
 }
 
-static void on_usr1(int sig)
-{
-	(void)sig;
-	check_requested = 1;
-}
-
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -234,7 +225,6 @@ int main(int argc, char **argv)
 	size_t i;
 	pid_t pid;
 	int fd;
-	FILE *f;
 
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: %s DIR [MIB]\n", argv[0]);
@@ -303,18 +293,13 @@ int main(int argc, char **argv)
 	while (!thread_tid)
 		usleep(1000);
 
-	signal(SIGUSR1, on_usr1);
-	snprintf(path, sizeof(path), "%s/ready", dir);
-	f = fopen(path, "w");
-	if (!f)
+	if (job_ready(dir, "%d %d %d\n", sh->pid[0], sh->pid[1], sh->pid[2]))
 		die("ready");
-	fprintf(f, "%d %d %d\n", sh->pid[0], sh->pid[1], sh->pid[2]);
-	fclose(f);
 
 	/* A signal between the test and pause() is lost: the caller resends. */
 	for (;;) {
-		if (check_requested) {
-			check_requested = 0;
+		if (report_requested) {
+			report_requested = 0;
 			check();
 		}
 		pause();
