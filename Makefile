@@ -8,15 +8,16 @@ SHELL := /bin/bash
 TOP     := $(CURDIR)
 B       := $(TOP)/build
 SRC     := $(B)/src
-# baseline: no series; patched: the whole series; first-series: the series
-# without its seccomp patches (base/first-series-tree.sh), for the negative
-# control of those.
-KERNELS := baseline first-series patched
+# baseline: no series (the negative control); patched: the whole series.
+# The wrong kernels (mutants/) are built from the patched one.
+KERNELS := baseline patched
 JOBS    ?= $(shell nproc)
 # Hard limit for one guest boot, in seconds.
 GUEST_TIMEOUT ?= 900
-# FAULT=hang|warn|noresult makes the guest misbehave, to show the harness notices.
-FAULT   ?=
+# FAULT=hang|warn|noresult makes the guest misbehave, to show the judge notices.
+export FAULT GUEST_TIMEOUT
+# The mutants make check runs (MUTANTS=: none; make mutants runs them all).
+MUTANTS ?= all
 
 # Reproducible, cache-friendly kernel builds.
 export CCACHE_BASEDIR   := $(TOP)
@@ -34,32 +35,31 @@ obj    = $(B)/obj-$1
 
 stage = @printf '\n==> %s\n' "$1"
 
-.PHONY: all run check bench deps tree export lint bisect kernels selftests tests rootfs \
-	clean help
+.PHONY: all run check bench mutants fresh-check deps tree export lint bisect kernels \
+	selftests tests rootfs judge-selftest clean help
 all: help
-help:
-	@sed -n 's/^## //p' README.md 2>/dev/null || true
-	@echo "targets: run check tree export lint bisect kernels selftests rootfs clean"
+help: ## this list
+	@sed -n 's/^\([a-z%-]*\):.*## \(.*\)/  make \1\t\2/p' Makefile | expand -t 24
 
 ## --- Dependencies: install what is missing (apt, as root) ---------------------------
-deps:
+deps: ## install the Debian packages the project needs (as root)
 	@vm/install-deps.sh
 
 ## --- Series workflow -----------------------------------------------------------------
-tree: deps
+tree: deps ## build/src: the Debian tarball, the base patch, the series
 	@base/make-tree.sh
-	@base/first-series-tree.sh
 
-export:
+export: ## regenerate patches/ from build/src
 	@base/export-series.sh
 
-lint: tree
+lint: tree ## checkpatch.pl --strict on every patch
 	@base/lint-series.sh
 
-bisect: tree
+bisect: tree ## build every prefix of the series
 	@base/bisect-series.sh
 
 ## --- Kernels -----------------------------------------------------------------------
+kernels: ## build the baseline and patched kernels
 kernels: $(foreach k,$(KERNELS),$(call obj,$k)/arch/x86/boot/bzImage)
 
 # Config: tinyconfig + kconfig/*.config, replaced only when it really changed,
@@ -78,22 +78,30 @@ $(B)/obj-%/arch/x86/boot/bzImage: $(B)/obj-%/.config FORCE
 ## --- Tests built on the host (static), installed into the guest -------------------
 # kselftests of the patched tree, the way tools/testing/selftests builds and
 # installs them (static, so the guest needs no libcap), against its uapi headers.
-KSFT_TARGETS := clone3 checkpoint_restore
-selftests: $(B)/obj-patched/.config
-	$(call stage,kselftests: $(KSFT_TARGETS))
-	@rm -rf $(B)/kselftest
-	@{ $(MAKE) -s -C $(SRC) O=$(B)/obj-patched headers && \
-	   $(MAKE) -s -C $(SRC)/tools/testing/selftests TARGETS="$(KSFT_TARGETS)" \
+# The series' own and the neighbours' (the code the series touches), as a
+# regression net on every kernel.
+KSFT_TARGETS := checkpoint_restore clone3 seccomp ptrace pidfd proc pid_namespace
+# Rebuilt only when the selftests or the uapi headers of build/src change.
+ksft_state = git -C $(SRC) rev-parse HEAD:tools/testing/selftests HEAD:include/uapi && \
+	git -C $(SRC) status --porcelain -- tools/testing/selftests include/uapi
+selftests: $(B)/obj-patched/.config ## build the kselftests (static) into build/kselftest
+	@state=$$($(ksft_state) | md5sum); \
+	[ -s $(B)/kselftest/kselftest-list.txt ] && [ "$$state" = "$$(cat $(B)/kselftest.state 2>/dev/null)" ] || { \
+	printf '\n==> %s\n' "kselftests: $(KSFT_TARGETS)"; \
+	rm -rf $(B)/kselftest $(B)/kselftest.state; \
+	{ $(MAKE) -s -C $(SRC) O=$(B)/obj-patched headers && \
+	  $(MAKE) -s -C $(SRC)/tools/testing/selftests TARGETS="$(KSFT_TARGETS)" \
 		O=$(B)/obj-patched USERLDFLAGS=-static \
 		INSTALL_PATH=$(B)/kselftest install; } >$(B)/kselftest.log 2>&1 || \
-		{ tail -n 30 $(B)/kselftest.log; exit 1; }
-	@echo "  KSFT    $$(grep -c . $(B)/kselftest/kselftest-list.txt) tests installed in build/kselftest"
+		{ tail -n 30 $(B)/kselftest.log; echo "kselftests failed to build: build/kselftest.log"; exit 1; }; \
+	echo "$$state" >$(B)/kselftest.state; \
+	echo "  KSFT    $$(grep -c . $(B)/kselftest/kselftest-list.txt) tests installed in build/kselftest"; }
 
-tests:
+tests: ## build tests/ (scenarios, benchmarks) into build/tests
 	@$(MAKE) -s -C tests
 
 ## --- Guest -------------------------------------------------------------------------
-rootfs: $(B)/rootfs.cpio
+rootfs: $(B)/rootfs.cpio ## the guest: Debian trixie minbase with criu, and criu-patched
 $(B)/rootfs.built: vm/mkrootfs.sh | deps
 	$(call stage,rootfs: Debian trixie minbase with criu)
 	@s=$$(date +%s); vm/mkrootfs.sh $(B)/rootfs && touch $@ && \
@@ -108,37 +116,60 @@ $(B)/criu/criu: criu/build.sh criu/VERSION criu/patches/series $(wildcard criu/p
 	@s=$$(date +%s); criu/build.sh $(B)/rootfs $@ && \
 	echo "  CRIU    built in $$(( $$(date +%s) - s )) s"
 
+# The debootstrapped tree stays as it was built; criu-patched goes into a
+# second archive, appended (the kernel unpacks both).
 $(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu
-	@install -D -m 0755 $(B)/criu/criu $(B)/rootfs/usr/local/sbin/criu-patched
-	@(cd $(B)/rootfs && find . | cpio -o -H newc --quiet) >$@
+	@rm -rf $(B)/rootfs-extra
+	@install -D -m 0755 $(B)/criu/criu $(B)/rootfs-extra/usr/local/sbin/criu-patched
+	@{ (cd $(B)/rootfs && find . | cpio -o -H newc --quiet) && \
+	   (cd $(B)/rootfs-extra && find . | cpio -o -H newc --quiet); } >$@
 	@echo "  ROOTFS  $$(du -sh $@ | cut -f1) build/rootfs.cpio"
 
 # Two boots of one kernel: vm/testplan, then vm/testplan.reboot (what must
-# survive a reboot); one boot with vm/testplan.first-series for that kernel.
-# Results in build/results-<kernel>/.
-plans = $(if $(filter first-series,$1),vm/testplan.first-series,vm/testplan vm/testplan.reboot)
-guest-%: $(B)/obj-%/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests FORCE
+# survive a reboot). Results in build/results-<kernel>/; boot-KERNEL only
+# boots, guest-KERNEL also judges (exit status: the judge's).
+PLANS := vm/testplan vm/testplan.reboot
+boot-%: $(B)/obj-%/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests FORCE
 	$(call stage,guest: $* kernel)
 	@rm -rf $(B)/results-$*
-	@for plan in $(call plans,$*); do \
-		vm/boot.sh $* $(call obj,$*)/arch/x86/boot/bzImage $(B)/results-$* \
-			"$(GUEST_TIMEOUT)" "$(FAULT)" $$plan || exit 1; \
-	done
+	@for plan in $(PLANS); do vm/boot.sh $* $$plan $(B)/results-$* || exit 1; done
+
+guest-%: boot-% ## boot one kernel (baseline, patched) with the test plan and judge it
+	@vm/judge.sh -o $(B)/results-$*/summary.txt $(B)/results-$* >/dev/null || \
+		{ sed -n '/^Failed:/,$$p' $(B)/results-$*/summary.txt; exit 1; }
+	@tail -n 1 $(B)/results-$*/summary.txt
+
+mutants: $(B)/obj-patched/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests ## boot every wrong kernel of mutants/; each must be caught
+	$(call stage,mutants: wrong kernels the tests must catch)
+	@rm -rf $(B)/results-mutant-*
+	@mutants/run.sh || true
+	@vm/judge.sh -o $(B)/mutants.txt $(B)/results-mutant-* >/dev/null; rc=$$?; \
+		sed -n '/^Mutants/,$$p' $(B)/mutants.txt; exit $$rc
+
+judge-selftest: ## the judge's own test, on canned results
+	@rm -rf $(B)/results-host && mkdir -p $(B)/results-host
+	@echo "suite judge-selftest 120 vm/judge-selftest.sh" >$(B)/results-host/host.in
+	@vm/host-run.sh $(B)/results-host/host.in $(B)/results-host
 
 ## --- The README's two commands -----------------------------------------------------
-check: lint $(foreach k,$(KERNELS),guest-$k)
+check: lint judge-selftest $(foreach k,$(KERNELS),boot-$k) ## everything: lint, the judge's test, every kernel, the mutants, the summary
+	@$(if $(MUTANTS),rm -rf $(B)/results-mutant-*; mutants/run.sh $(filter-out all,$(MUTANTS)) || true)
 	$(call stage,summary)
-	@vm/report.sh $(B) $(KERNELS)
+	@vm/judge.sh -o $(B)/summary.txt $(B)/results-host $(foreach k,$(KERNELS),$(B)/results-$k) \
+		$(if $(MUTANTS),$(B)/results-mutant-*)
 
-run: $(B)/obj-patched/arch/x86/boot/bzImage $(B)/rootfs.cpio tests
+run: $(B)/obj-patched/arch/x86/boot/bzImage $(B)/rootfs.cpio tests ## the story: checkpoint, reboot, restore, as an ordinary user
 	@tests/story.sh
 
 # The benchmarks, patched against baseline (BENCH_QUICK=1 for the short run).
-bench: $(foreach k,baseline patched,$(call obj,$k)/arch/x86/boot/bzImage) $(B)/rootfs.cpio tests
+bench: $(foreach k,baseline patched,$(call obj,$k)/arch/x86/boot/bzImage) $(B)/rootfs.cpio tests ## the figures: patched against baseline
 	$(call stage,benchmarks)
-	@command -v gnuplot >/dev/null || vm/install-deps.sh gnuplot
+	@command -v gnuplot >/dev/null || vm/install-deps.sh gnuplot:gnuplot-nox
 	@tests/bench.sh
 
-clean:
-	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/criu/criu $(B)/criu/criu-build*
+fresh-check: deps ## make check in a clean bookworm chroot, from a fresh clone of HEAD
+	@.ci/fresh-check.sh check
+
+clean: ## remove what make built (not build/src)
+	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/rootfs-extra $(B)/criu/criu $(B)/criu/criu-build*
 	@$(MAKE) -s -C tests clean

@@ -18,18 +18,26 @@ start=$(date +%s)
 for k in baseline patched; do
 	plan=$res/bench-$k
 	{
-		echo "suite pid-placement 3600 /tests/cr-bench $quick pid-placement --data /mnt/share/pid-placement.dat"
-		echo "suite paths-1 900 /tests/cr-bench $quick paths"
-		echo "suite paths-2 900 /tests/cr-bench $quick paths"
+		echo "suite pid-placement 3600 /tests/bench-run.sh $quick pid-placement --data /mnt/share/pid-placement.dat"
+		echo "suite paths-1 900 /tests/bench-run.sh $quick paths"
+		echo "suite paths-2 900 /tests/bench-run.sh $quick paths"
 		[ $k = baseline ] ||
 			echo "suite criu-256m 1800 env ROUNDS=1 STATE_MIB=256 /tests/criu-state.sh"
 	} >"$plan"
-	"$top/vm/boot.sh" $k "$top/build/obj-$k/arch/x86/boot/bzImage" "$res/$k" 5400 "" "$plan"
+	GUEST_TIMEOUT=5400 "$top/vm/boot.sh" $k "$plan" "$res/$k"
 	cp "$res/$k/share/pid-placement.dat" "$res/pid-placement-$k.dat" 2>/dev/null
 done
 
-section() { # kernel suite: the suite's output from the guest
-	sed -n "/^# suite: $2\$/,/^# suite-exit: $2 /p" "$res/$1/bench-$1.tap" | sed '1d;$d'
+# No table from a run that did not finish: the judge decides, as for make check.
+if ! "$top/vm/judge.sh" -o "$res/verdict.txt" "$res/baseline" "$res/patched" >/dev/null; then
+	sed -n '/^Failed:/,$p' "$res/verdict.txt"
+	echo "bench: no table: the runs above failed (build/results/verdict.txt)"
+	exit 1
+fi
+
+section() { # kernel suite: the suite's output from the guest, without its TAP
+	sed -n "/^# suite: $2\$/,/^# suite-exit: $2 /p" "$res/$1/bench-$1.tap" |
+		sed '1d;$d' | grep -Ev '^(ok |not ok |1\.\.[0-9])'
 }
 median() { # kernel suite path: the median of one path in a paths table
 	section "$1" "$2" | awk -F' [|] ' -v p="$3" '$1 == "| " p { print $2 }'

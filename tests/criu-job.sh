@@ -4,10 +4,16 @@
 # reports on every item of its state before the checkpoint and after the
 # restore, and each item becomes a test case.
 #
-#   criu-job.sh [--leave-running] PROGRAM WHAT [CRIU-OPTION...]
+#   criu-job.sh [--leave-running] [--as-root] PROGRAM WHAT [CRIU-OPTION...]
 #
 # With --leave-running the job is checkpointed without being stopped, and
-# checks itself again afterwards instead of after a restore.
+# checks itself again afterwards instead of after a restore. With --as-root
+# root runs the job and criu (no --unprivileged): the reference for what
+# criu's patches must keep working for root.
+#
+# After the restore the job's namespaces must be as they were: its own user
+# and IPC namespaces if it had them (never the host's), the same uid_map,
+# gid_map and setgroups.
 #
 # CRIU=criu-patched runs the criu built from criu/ instead of Debian's.
 #
@@ -24,23 +30,42 @@
 # CAP_SYS_ADMIN (setgroups, setns, map_files, proc mount): the plan runs it
 # with criu-patched.
 . "$(dirname "$0")/tap.sh"
-leave=
+leave= who=$USER_ID unpriv=--unprivileged
 [ "$1" != --leave-running ] || { leave=$1; shift; }
+[ "$1" != --as-root ] || { who=0 unpriv=; shift; }
 prog=$1 what=$2
 criu=${CRIU:-criu}
 shift 2
-w=/tmp/job-$(basename "$prog")
-start_job $USER_ID $w "$prog"
+w=/tmp/job-$(basename "$prog")-$who
+
+# ns_state PID: what of the job's namespaces must survive the restore
+ns_state() {
+	local n
+	for n in user ipc; do
+		if [ "$(readlink /proc/$1/ns/$n)" = "$(readlink /proc/self/ns/$n)" ]; then
+			echo "$n namespace: the host's"
+		else
+			echo "$n namespace: its own"
+		fi
+	done
+	echo "uid_map: $(tr -s ' \n' ' ' </proc/$1/uid_map)"
+	echo "gid_map: $(tr -s ' \n' ' ' </proc/$1/gid_map)"
+	echo "setgroups: $(cat /proc/$1/setgroups)"
+}
+
+start_job $who $w "$prog"
 ask_report $w
 grep '^ok' $w/report | sed 's/^ok //' >$w/items
-echo "1..$((4 + ${leave:+1} + $(wc -l <$w/items)))"
+ns_state "$pid" >$w/ns.before
+echo "1..$((4 + ${leave:+1} + $(wc -l <$w/items) + 1))"
 ok "the $what job checks itself before the checkpoint (pid $pid)" \
 	sh -c "[ -s $w/items ] && ! grep -q '^not ok' $w/report"
+diag <$w/ns.before
 
-as_user $criu dump -t "$pid" -D $w/img -o dump.log --unprivileged --network-lock skip $leave "$@"
+"${run[@]}" $criu dump -t "$pid" -D $w/img -o dump.log $unpriv --network-lock skip $leave "$@"
 rc=$?
 tail -n 2 $w/img/dump.log | diag
-ok "$criu dump of the $what job as uid 1000 succeeds" [ $rc = 0 ]
+ok "$criu dump of the $what job as uid $who succeeds" [ $rc = 0 ]
 intact() {
 	if kill -0 "$pid" 2>/dev/null; then
 		ask_report $w && ! grep -q '^not ok' $w/report
@@ -49,6 +74,7 @@ intact() {
 	fi
 }
 ok "nothing lost: the job runs on, or its checkpoint is complete" intact
+[ $rc = 0 ] || { kill -9 "$pid"; bail_out "the dump failed: nothing to check after it"; }
 
 if [ -n "$leave" ]; then
 	ok "the checkpoint holds the job's seccomp filter" \
@@ -59,19 +85,22 @@ if [ -n "$leave" ]; then
 	while read -r item; do
 		ok "after the checkpoint: $item" sh -c "[ $rc = 0 ] && grep -qxF 'ok $item' $w/report"
 	done <$w/items
+	ns_state "$pid" >$w/ns.after 2>&1
+	ok "after the checkpoint: its namespaces, maps and setgroups as before" cmp -s $w/ns.before $w/ns.after
 else
-	rrc=1
-	if [ $rc = 0 ]; then
-		as_user $criu restore -D $w/img -o restore.log --unprivileged -d "$@"
-		rrc=$?
-		grep -h "Error" $w/img/restore.log | head -n 8 | diag
-	fi
+	"${run[@]}" $criu restore -D $w/img -o restore.log $unpriv -d "$@"
+	rrc=$?
+	grep -h "Error" $w/img/restore.log | head -n 8 | diag
 	restored() { [ $rrc = 0 ] && kill -0 "$pid" 2>/dev/null; }
-	ok "$criu restore as uid 1000 succeeds, same PID $pid" restored
+	ok "$criu restore as uid $who succeeds, same PID $pid" restored
 	restored && ask_report $w
 	while read -r item; do
 		ok "after restore: $item" sh -c "[ $rrc = 0 ] && grep -qxF 'ok $item' $w/report"
 	done <$w/items
+	ns_state "$pid" >$w/ns.after 2>&1
+	diff $w/ns.before $w/ns.after | diag
+	ok "after restore: its namespaces, maps and setgroups as before" \
+		sh -c "[ $rrc = 0 ] && cmp -s $w/ns.before $w/ns.after"
 fi
 kill -9 "$pid" 2>/dev/null
 tap_exit

@@ -4,7 +4,8 @@
 #   criu-reboot.sh checkpoint   first boot: uid 1000 starts a counting job in
 #                               its directory on the host share and checkpoints it
 #   criu-reboot.sh restore      second boot: uid 1000 restores it; the job must
-#                               count on from where it stopped, with the same PID
+#                               resume: the same PID, the same random token,
+#                               counting on from where it stopped
 #
 # Lines "# story: ..." narrate what happens, for `make run`.
 . "$(dirname "$0")/tap.sh"
@@ -21,14 +22,10 @@ checkpoint() {
 	echo 4000 >/proc/sys/kernel/ns_last_pid
 	story "criu holds only a file capability: $(getcap /usr/sbin/criu)"
 	story "uid $USER_ID ($(id -un $USER_ID)) starts a job that counts into $job/count"
-	(cd "$job" && as_user setsid sh -c \
-		'i=0; while :; do i=$((i + 1)); echo $i >count.new; mv count.new count; sleep 0.1; done' \
-		</dev/null >/dev/null 2>&1 &)
-	wait_for 10 count_above "$job/count" 0
-	pid=$(pgrep -u $USER_ID -f 'while :; do i=' | head -n 1)
-	ok "uid $USER_ID started the job (pid $pid)" test -n "$pid"
+	counter_start "$job"
+	ok "uid $USER_ID started the job (pid $pid, token $token)" test -n "$pid"
 	wait_for 10 count_above "$job/count" 9
-	story "the job runs as pid $pid and has counted to $(cat "$job/count")"
+	story "the job runs as pid $pid and has counted to $(count_of "$job/count")"
 	ok "criu carries cap_checkpoint_restore+eip and no other capability" \
 		sh -c "[ \"\$(getcap /usr/sbin/criu | grep -o 'cap_[a-z_]*' | sort -u)\" = cap_checkpoint_restore ]"
 	story "uid $USER_ID runs: criu dump -t $pid -D $img --unprivileged"
@@ -39,20 +36,30 @@ checkpoint() {
 	tail -n 2 "$img/dump.log" | diag
 	ok "uid $USER_ID checkpointed the job to the host share" [ $rc = 0 ]
 	if [ $rc = 0 ]; then
-		story "checkpoint written in $(calc "$t1 - $t0") s; the job has stopped at $(cat "$job/count")"
+		story "checkpoint written in $(calc "$t1 - $t0") s; the job has stopped at $(count_of "$job/count")"
 	else
 		story "the checkpoint FAILED (see dump.log above); the job is still running: $(kill -0 "$pid" 2>/dev/null && echo yes || echo no)"
 	fi
-	echo "$pid $(cat "$job/count")" >"$job/checkpointed"
-	ok "the job is gone from this boot only after a complete checkpoint" \
-		sh -c "[ $rc = 0 ] && ! kill -0 $pid 2>/dev/null && [ -s $img/inventory.img ]"
+	intact() {
+		if kill -0 "$pid" 2>/dev/null; then
+			resumed "$job/count" "$token" "$(count_of "$job/count")"
+		else
+			[ $rc = 0 ] && [ -s "$img/inventory.img" ]
+		fi
+	}
+	ok "nothing lost: the job runs on, or its checkpoint is complete" intact
+	# For the next boot: what a complete checkpoint left, or nothing.
+	[ $rc != 0 ] || echo "$pid $(count_of "$job/count") $token" >"$job/checkpointed"
 	story "the machine now reboots"
 }
 
 restore() {
-	echo "1..3"
-	read -r pid stopped <"$job/checkpointed" 2>/dev/null
-	story "after the reboot: pid $pid is $(kill -0 "$pid" 2>/dev/null && echo taken || echo free); the job had stopped at ${stopped:-?}"
+	echo "1..4"
+	read -r pid stopped token <"$job/checkpointed" 2>/dev/null
+	ok "the previous boot left a complete checkpoint" \
+		sh -c "[ -n '$token' ] && [ -s $img/inventory.img ]"
+	[ -n "$token" ] || bail_out "no checkpoint from the previous boot"
+	story "after the reboot: pid $pid is $(kill -0 "$pid" 2>/dev/null && echo taken || echo free); the job had stopped at $stopped"
 	story "uid $USER_ID runs: criu restore -D $img --unprivileged -d"
 	t0=$(now)
 	(cd "$job" && as_user criu restore -D "$img" -o restore.log --unprivileged -d)
@@ -62,13 +69,10 @@ restore() {
 	ok "uid $USER_ID restored the job after the reboot" [ $rc = 0 ]
 	ok "the job runs again as pid $pid, as uid $USER_ID" \
 		sh -c "[ $rc = 0 ] && [ \"\$(stat -c %u /proc/$pid)\" = $USER_ID ]"
-	counts_on() {
-		[ $rc = 0 ] && count_above "$job/count" $((stopped - 1)) &&
-			wait_for 10 count_above "$job/count" $((stopped + 4))
-	}
-	ok "the job counts on from $stopped" counts_on
+	counts_on() { [ $rc = 0 ] && resumed "$job/count" "$token" "$stopped"; }
+	ok "the job resumed: token $token, counting on from $stopped" counts_on
 	if [ $rc = 0 ]; then
-		story "restored in $(calc "$t1 - $t0") s; pid $pid counts on: $(cat "$job/count")"
+		story "restored in $(calc "$t1 - $t0") s; pid $pid resumed (same token $token) and counts on: $(count_of "$job/count")"
 	fi
 	kill "$pid" 2>/dev/null
 }

@@ -10,6 +10,7 @@ bison:bison
 bc:bc
 cpio:cpio
 curl:curl
+rsync:rsync
 patch:patch
 xz:xz-utils
 perl:perl
@@ -26,8 +27,8 @@ debootstrap:debootstrap
 /usr/include/sys/capability.h:libcap-dev
 /usr/src/linux-source-6.12.tar.xz:linux-source-6.12
 "
-# Extra entries for one target: vm/install-deps.sh gnuplot
-[ $# = 0 ] || need="$need gnuplot:gnuplot-nox"
+# Extra entries for one target, in the same form: vm/install-deps.sh gnuplot:gnuplot-nox
+need="$need $*"
 missing=
 for e in $need; do
 	what=${e%%:*} pkg=${e#*:}
