@@ -25,7 +25,8 @@ export CCACHE_NOHASHDIR := 1
 export KBUILD_BUILD_USER := cr
 export KBUILD_BUILD_HOST := harness
 export KBUILD_BUILD_TIMESTAMP := 2000-01-01
-KCC := $(if $(shell command -v ccache),ccache gcc,gcc)
+# (=, not :=: on a fresh machine ccache arrives with make deps, after parsing.)
+KCC = $(if $(shell command -v ccache),ccache gcc,gcc)
 
 # The configs are made by a pattern rule on the way to bzImage: keep them.
 .SECONDARY: $(foreach k,$(KERNELS),$(B)/obj-$k/.config)
@@ -167,7 +168,7 @@ bench: $(foreach k,baseline patched,$(call obj,$k)/arch/x86/boot/bzImage) $(B)/r
 	@command -v gnuplot >/dev/null || vm/install-deps.sh gnuplot:gnuplot-nox
 	@tests/bench.sh
 
-fresh-check: deps ## make check in a clean bookworm chroot, from a fresh clone of HEAD
+fresh-check: ## make check in a clean bookworm chroot, from a fresh clone of HEAD
 	@.ci/fresh-check.sh check
 
 clean: ## remove what make built (not build/src)

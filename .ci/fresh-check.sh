@@ -19,7 +19,7 @@ root=$top/build/fresh
 targets=${*:-check}
 die() { echo "fresh-check: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, chroot, mounts)"
-command -v mmdebstrap >/dev/null || "$top/vm/install-deps.sh" mmdebstrap:mmdebstrap
+"$top/vm/install-deps.sh" --only mmdebstrap:mmdebstrap
 
 # The host's Debian sources, in whichever format apt has them.
 sources=()
@@ -45,11 +45,13 @@ for f in "${hooks[@]}"; do f=${f#*copy-in }; cp "${f% *}" "$root/etc/apt/apt.con
 
 git clone -q --no-local "$top" "$root/root/project"
 echo "  CLONE   $(git -C "$root/root/project" log -1 --format='%h %s')"
+# The host's ccache directory (ccache's default), whether or not the host
+# has ccache itself: the cache then outlives the chroot.
 ccache_dir=
-if [ "${FRESH_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null; then
-	ccache_dir=$(ccache -k cache_dir 2>/dev/null || echo "$HOME/.cache/ccache")
+if [ "${FRESH_CCACHE:-1}" != 0 ]; then
+	ccache_dir=${CCACHE_DIR:-$HOME/.cache/ccache}
 	mkdir -p "$ccache_dir" "$root/root/.cache/ccache"
-	echo "  CCACHE  the host's $ccache_dir"
+	echo "  CCACHE  $ccache_dir, shared into the chroot"
 fi
 
 echo "==> fresh-check: make $targets (in the chroot, as root, CI=true, no stdin)"

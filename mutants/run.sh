@@ -31,7 +31,7 @@ plan() {
 	local s
 	for s in "$@"; do
 		case $s in
-		*/*) echo "suite $s 300 cd /kselftest/${s%/*} && ./${s#*/}" ;;
+		*/*) echo "suite $s 300 /tests/ksft-run.sh ${s%/*} ${s#*/}" ;;
 		*) grep -m 1 "^suite $s " "$top/vm/testplan" ||
 			echo "# mutants: no suite $s in vm/testplan" ;;
 		esac

@@ -78,8 +78,18 @@ counter_start() {
 	wait_for 10 count_above "$1/count" 0 || return 1
 	pid=$(cat "$1/pid") token=$(token_of "$1/count")
 }
-count_of() { awk '{ print $2 }' "$1" 2>/dev/null; }
-token_of() { awk '{ print $1 }' "$1" 2>/dev/null; }
+# The file is replaced by rename at every tick; over 9p a read can still
+# come back empty now and then: read until there is a whole line.
+count_line() {
+	local l i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		l=$(cat "$1" 2>/dev/null) && [ "${l#* }" != "$l" ] && { echo "$l"; return 0; }
+		sleep 0.02
+	done
+	return 1
+}
+count_of() { count_line "$1" | awk '{ print $2 }'; }
+token_of() { count_line "$1" | awk '{ print $1 }'; }
 # count_above FILE N: the count in FILE is above N (for wait_for)
 count_above() { [ "$(count_of "$1" || true)" -gt "$2" ] 2>/dev/null; }
 # resumed FILE TOKEN STOPPED: the job that writes FILE is the one that wrote

@@ -31,7 +31,8 @@ mkdir -p "$out/overlay" "$share"
 echo "$name" >"$out/kernel"
 
 # The plan as the guest runs it: "kselftests TIMEOUT COLLECTION..." becomes a
-# suite per program of those collections (build/kselftest/kselftest-list.txt).
+# suite per program of those collections (build/kselftest/kselftest-list.txt;
+# COLLECTION/PROGRAM names one program).
 # Every other line goes through unchanged; the judge reads the same file.
 list=$b/kselftest/kselftest-list.txt
 while IFS= read -r line; do
@@ -39,8 +40,9 @@ while IFS= read -r line; do
 	set -- $line
 	[ "${1:-}" = kselftests ] || continue
 	t=$2; shift 2
-	for c in "$@"; do
-		sed -n "s|^$c:\(.*\)|suite $c/\1 $t cd /kselftest/$c \&\& ./\1|p" "$list" 2>/dev/null
+	for c in "$@"; do # COLLECTION, or COLLECTION/PROGRAM for one program
+		prog='.*'; [ "${c#*/}" = "$c" ] || prog=${c#*/} c=${c%/*}
+		sed -n "s|^$c:\($prog\)\$|suite $c/\1 $t /tests/ksft-run.sh $c \1|p" "$list" 2>/dev/null
 	done
 done <"$plan" >"$out/$p.plan"
 

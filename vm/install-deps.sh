@@ -27,7 +27,9 @@ debootstrap:debootstrap
 /usr/include/sys/capability.h:libcap-dev
 /usr/src/linux-source-6.12.tar.xz:linux-source-6.12
 "
-# Extra entries for one target, in the same form: vm/install-deps.sh gnuplot:gnuplot-nox
+# Extra entries for one target, in the same form: vm/install-deps.sh gnuplot:gnuplot-nox;
+# with --only, just those.
+[ "${1:-}" != --only ] || { need=; shift; }
 need="$need $*"
 missing=
 for e in $need; do

@@ -65,7 +65,7 @@ edit() { # FILE SED-SCRIPT
 	sed -i "$2" "$1"
 }
 
-echo "1..27"
+echo "1..28"
 case_ "a clean run passes, its allowed skip listed with both reasons" 0 \
 	'a: optional feature  -- CONFIG_FOO is off; allowed: not built into the test kernel' true
 case_ "the closing line counts the clean run" 0 '^12 passed, 0 failed, 2 skipped$' true
@@ -94,6 +94,10 @@ case_ "a skip the plan does not allow" 1 'skipped \(CONFIG_FOO is off\); no may-
 	"edit patched/t.plan '/^may-skip/d'"
 case_ "a may-skip line without its reason" 1 'may-skip without a reason' \
 	"edit patched/t.plan 's/ -- .*//'"
+case_ "a may-fail case that fails is listed with its reason, not failed" 0 \
+	'b: still denied without it  -- failed; allowed: broken upstream' \
+	"edit patched/t.tap 's/^ok 2 still denied/not ok 2 still denied/; s/b rc=0/b rc=1/' &&
+	 echo 'may-fail b:still denied* -- broken upstream' >>patched/t.plan"
 case_ "a planned suite that never started" 1 'b: \(suite\)|planned in .* but never started' \
 	"edit patched/t.tap '/# suite: b/,/# suite-exit: b/d'"
 case_ "a suite that never ended (guest died in it)" 1 "never ended: no '# suite-exit' line" \

@@ -24,7 +24,9 @@
 # non-zero without a failed case, or bailed out ("Bail out!") anywhere but on
 # the control after failures that were all required there, an empty kselftest collection, an unknown plan keyword: each is a
 # failure, and never counts toward a control. A skip is a failure unless the
-# plan has "may-skip SUITE:CASE -- REASON" for it. Results no plan asked for
+# plan has "may-skip SUITE:CASE -- REASON" for it; a failure of a case named by
+# "may-fail SUITE:CASE -- REASON" (upstream tests broken upstream) is counted
+# and listed as a skip, with its reason. Results no plan asked for
 # are listed. Exit status 0 only if nothing failed.
 set -u
 summary=
@@ -70,8 +72,8 @@ judge_plan() {
 	local d=$1 k=$2 role=$3 p=$4
 	local plan=$d/$p.plan tap=$d/$p.tap con=$d/$p.console.log
 	local where; where=$(rel "$d")
-	local -a planned=() xfail=() mayskip=() colls=()
-	local -A limit=() seen=() why_skip=() xfail_hit=()
+	local -a planned=() xfail=() mayskip=() mayfail=() colls=()
+	local -A limit=() seen=() why_skip=() why_fail=() xfail_hit=()
 	local kw a rest line n=0
 
 	# The plan: what must have run, and what each case must do.
@@ -82,19 +84,21 @@ judge_plan() {
 		suite) planned+=("$a"); limit[$a]=${rest%% *} ;;
 		kselftests) colls+=(${rest}) ;;
 		baseline-fails) xfail+=("$a${rest:+ $rest}") ;;
-		may-skip)
+		may-skip|may-fail)
 			line="$a${rest:+ $rest}"
-			if [[ $line == *" -- "?* ]]; then
+			if [[ $line != *" -- "?* ]]; then
+				verdict "$k" "plan:$p" fail "$kw without a reason" \
+					"$where/$p.plan line $n: $kw SUITE:CASE -- REASON"
+			elif [ "$kw" = may-skip ]; then
 				mayskip+=("${line%% -- *}"); why_skip[${line%% -- *}]=${line#* -- }
 			else
-				verdict "$k" "plan:$p" fail "may-skip without a reason" \
-					"$where/$p.plan line $n: may-skip SUITE:CASE -- REASON"
+				mayfail+=("${line%% -- *}"); why_fail[${line%% -- *}]=${line#* -- }
 			fi ;;
 		*) verdict "$k" "plan:$p" fail "unknown plan keyword '$kw'" "$where/$p.plan line $n" ;;
 		esac
 	done <"$plan"
 	for a in "${colls[@]}"; do
-		n=0; for kw in "${planned[@]}"; do [[ $kw == "$a/"* ]] && n=$((n + 1)); done
+		n=0; for kw in "${planned[@]}"; do [[ $kw == "$a" || $kw == "$a/"* ]] && n=$((n + 1)); done
 		[ $n -gt 0 ] || verdict "$k" "plan:$p" fail "kselftests $a: no program" \
 			"build/kselftest/kselftest-list.txt lists none of $a: see build/kselftest.log"
 	done
@@ -219,6 +223,12 @@ judge_plan() {
 			case $raw in
 			pass) hold "$k" "$suite" pass "$c" ;;
 			fail) if [ "$role" = mutant ]; then hold "$k" "$suite" kill "$c"
+			      elif matches "$suite:$c" "${mayfail[@]}"; then
+				local q; for q in "${mayfail[@]}"; do
+					# shellcheck disable=SC2053
+					[[ "$suite:$c" == $q ]] && { r="failed; allowed: ${why_fail[$q]}"; break; }
+				done
+				hold "$k" "$suite" skip "$c" "$r"
 			      else hold "$k" "$suite" fail "$c" "failed ($at)"; fi ;;
 			skip) if matches "$suite:$c" "${mayskip[@]}"; then
 				local q; for q in "${mayskip[@]}"; do
@@ -306,7 +316,7 @@ report() {
 	fi
 	for d in "$@"; do sed -n "s/^# timing: /  $(cat "$d/kernel" 2>/dev/null): /p" "$d"/*.tap 2>/dev/null; done |
 		{ IFS= read -r l && { echo; echo "Timings:"; echo "$l"; cat; }; }
-	[ ${#skips[@]} = 0 ] || { echo; echo "Skipped (allowed by the plan):"; printf '  %s\n' "${skips[@]}"; }
+	[ ${#skips[@]} = 0 ] || { echo; echo "Skipped, or failed where the plan allows it (not counted as passed):"; printf '  %s\n' "${skips[@]}"; }
 	[ ${#notrun[@]} = 0 ] || { echo; echo "Not run, after a failure the control requires:"; printf '  %s\n' "${notrun[@]}"; }
 	[ ${#unplanned[@]} = 0 ] || { echo; echo "Results no plan asked for (not counted):"; printf '  %s\n' "${unplanned[@]}"; }
 	[ ${#failures[@]} = 0 ] || { echo; echo "Failed:"; printf '  %s\n' "${failures[@]}"; }

@@ -1,0 +1,192 @@
+#!/bin/bash
+# CRIU scenario: a setcap'd criu must not hand its capability to the user who
+# runs it (issue 13). As uid 1000, with nothing but the criu under test:
+#
+#   criu-handout.sh [CRIU]     CRIU (or $CRIU): criu (Debian's, the default)
+#                              or criu-patched (criu/patches)
+#
+# - crafted image: a sleep is dumped, crit sets cap_checkpoint_restore (bit
+#   40) in cap_inh, cap_prm and cap_eff of its thread's creds, and uid 1000
+#   restores it;
+# - plugins: a .so of the user's own (tests/cr-plugin.c, its constructor
+#   copies /proc/self/status out) named by CRIU_LIBS_DIR, by --libdir, and by
+#   "libdir" in a configuration file the user writes (CRIU_CONFIG_FILE,
+#   ~/.criu/default.conf);
+# - an action script, which criu runs as a program of its own: it must get
+#   neither criu's capability nor its descriptors (no hole, in either criu);
+# - an honest round trip, which must still work, the restored process with
+#   the capability sets of the original.
+#
+# With Debian's criu the hole shows: the crafted-image and plugin cases fail
+# (the negative control); with criu-patched every case passes.
+. "$(dirname "$0")/tap.sh"
+criu=${1:-${CRIU:-criu}}
+plugin=$(dirname "$0")/cr-plugin.so
+w=/tmp/handout
+echo "1..16"
+
+rm -rf $w && mkdir -p $w/x && chown -R $USER_ID:$USER_ID $w
+echo "# $criu: $(command -v "$criu"), $(getcap "$(command -v "$criu")" | sed 's/.* //')"
+
+status_caps() { grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' "$@"; }
+# What uid 1000 holds on its own: the sets of a process without file capabilities.
+user_caps=$(as_user cat /proc/self/status | status_caps)
+echo "$user_caps" | tr '\t' ' ' | paste -sd' ' | sed 's/^/uid 1000 on its own: /' | diag
+# exceeds STATUS-LINES: some set holds a capability uid 1000 does not hold
+exceeds() {
+	local set mine theirs
+	for set in CapInh CapPrm CapEff CapAmb CapBnd; do
+		mine=$(sed -n "s/^$set:[[:space:]]*//p" <<<"$1")
+		theirs=$(sed -n "s/^$set:[[:space:]]*//p" <<<"$user_caps")
+		[ -n "$mine" ] || continue
+		[ $((16#$mine & ~16#$theirs)) = 0 ] || return 0
+	done
+	return 1
+}
+
+# start_sleep DIR SECONDS: uid 1000 starts a sleep in its own session; sets $pid
+start_sleep() {
+	rm -rf "$1" && mkdir -p "$1/img" && chown -R $USER_ID:$USER_ID "$1"
+	as_user setsid sleep "$2" </dev/null >/dev/null 2>&1 &
+	wait_for 5 pgrep -u $USER_ID -fx "sleep $2" >/dev/null
+	pid=$(pgrep -u $USER_ID -fx "sleep $2" | head -n 1)
+}
+
+# --- crafted image ---------------------------------------------------------
+d=$w/crafted
+start_sleep $d 1001
+( cd $d && as_user $criu dump -t $pid -D img -o dump.log --unprivileged )
+rc=$?
+grep -h Error $d/img/dump.log | head -n 3 | diag
+ok "crafted image: dump of a sleep as uid 1000" [ $rc = 0 ]
+
+# The user edits their own image with crit, as anyone can.
+craft() {
+	[ $rc = 0 ] && cd $d/img &&
+	as_user crit decode -i core-$pid.img -o ../core.json &&
+	as_user python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for e in d["entries"]:
+	creds = e["thread_core"]["creds"]
+	for k in ("cap_inh", "cap_prm", "cap_eff"):
+		creds[k][1] |= 1 << (40 - 32)
+json.dump(d, open(sys.argv[2], "w"))' ../core.json ../crafted.json &&
+	as_user crit encode -i ../crafted.json -o core-$pid.img &&
+	as_user crit decode -i core-$pid.img -o ../check.json &&
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not all(e["thread_core"]["creds"][k][1] & (1 << 8)
+		 for e in d["entries"] for k in ("cap_inh", "cap_prm", "cap_eff")))' ../check.json
+	local r=$?
+	cd / && return $r
+}
+ok "crafted image: crit sets cap_checkpoint_restore in cap_inh, cap_prm and cap_eff" craft
+
+rrc=1
+if [ $rc = 0 ]; then
+	( cd $d && as_user $criu restore -D img -o restore.log --unprivileged -d )
+	rrc=$?
+fi
+crafted=""
+if [ $rrc = 0 ] && kill -0 $pid 2>/dev/null; then
+	crafted=$(status_caps /proc/$pid/status)
+	echo "# restored from the crafted image (pid $pid):"
+	echo "$crafted" | diag
+else
+	echo "# $criu restore of the crafted image exited $rrc; its errors:"
+fi
+grep -h Error $d/img/restore.log 2>/dev/null | head -n 4 | diag
+held_only() { ! { [ -n "$crafted" ] && exceeds "$crafted"; }; }
+ok "crafted image: the restored process holds no capability the user did not have" held_only
+refused() { [ $rrc != 0 ] && grep -q cap_checkpoint_restore $d/img/restore.log; }
+ok "crafted image: criu refuses it, naming cap_checkpoint_restore" refused
+kill -9 $pid 2>/dev/null
+
+# --- the user's plugin ------------------------------------------------------
+d=$w/plugin
+start_sleep $d 1002
+cp "$plugin" $w/x/cr-plugin.so && chown $USER_ID:$USER_ID $w/x/cr-plugin.so
+printf 'libdir %s\n' $w/x >$w/x/criu.conf && chown $USER_ID:$USER_ID $w/x/criu.conf
+
+# plugin_cases WHAT ENV... -- CRIU-OPTION...: dump (leaving the sleep running)
+# with the plugin named that way
+plugin_cases() {
+	local what=$1 env=() out=$w/x/status err
+	shift
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	rm -rf $d/img/* $out
+	( cd $d && as_user env "${env[@]}" CR_PLUGIN_OUT=$out \
+		$criu dump -t $pid -D img -o dump.log --unprivileged --leave-running "$@" ) >$d/stderr 2>&1
+	rc=$?
+	err=$(cat $d/stderr $d/img/dump.log 2>/dev/null | grep -h Error | head -n 2)
+	if [ -s $out ]; then
+		echo "# $what: the plugin ran inside criu (dump exited $rc) with:"
+		status_caps $out | diag
+	else
+		echo "# $what: the plugin did not run; criu exited $rc:"
+	fi
+	echo "$err" | diag
+	no_cap() { ! { [ -s $out ] && exceeds "$(status_caps $out)"; }; }
+	ok "plugin via $what: the user's code does not run with criu's capability" no_cap
+	said_why() { [ $rc != 0 ] && [ ! -e $out ] && grep -q AT_SECURE <<<"$err"; }
+	ok "plugin via $what: criu refuses it and says why" said_why
+}
+plugin_cases CRIU_LIBS_DIR CRIU_LIBS_DIR=$w/x --
+plugin_cases --libdir --libdir $w/x
+plugin_cases CRIU_CONFIG_FILE CRIU_CONFIG_FILE=$w/x/criu.conf --
+mkdir -p /home/user/.criu && cp $w/x/criu.conf /home/user/.criu/default.conf &&
+	chown -R $USER_ID:$USER_ID /home/user/.criu
+# shellcheck disable=SC2088 # a name, not a path
+plugin_cases "~/.criu/default.conf" --
+rm -rf /home/user/.criu
+
+# --- an action script: a program of the user's, run by criu -----------------
+cat >$w/x/script.sh <<EOF
+#!/bin/sh
+[ "\$CRTOOLS_SCRIPT_ACTION" = pre-dump ] || exit 0
+cat /proc/self/status >$w/x/script.status
+ls /proc/self/fd >$w/x/script.fds
+EOF
+chmod 755 $w/x/script.sh && chown $USER_ID:$USER_ID $w/x/script.sh
+rm -rf $d/img/*
+( cd $d && as_user $criu dump -t $pid -D img -o dump.log --unprivileged --leave-running \
+	--action-script $w/x/script.sh )
+rc=$?
+echo "# action script (dump exited $rc): descriptors $(paste -sd' ' $w/x/script.fds 2>/dev/null)"
+status_caps $w/x/script.status 2>/dev/null | diag
+# ls sees its own descriptor of /proc/self/fd as 3.
+script_clean() {
+	[ -s $w/x/script.status ] && [ "$(paste -sd' ' $w/x/script.fds)" = "0 1 2 3" ] &&
+		! exceeds "$(status_caps $w/x/script.status)"
+}
+ok "action script: runs without criu's capability, with only stdin, stdout, stderr" script_clean
+kill -9 $pid 2>/dev/null
+
+# --- an honest round trip ---------------------------------------------------
+d=$w/honest
+start_sleep $d 1003
+before=$(status_caps /proc/$pid/status)
+( cd $d && as_user $criu dump -t $pid -D img -o dump.log --unprivileged )
+rc=$?
+grep -h Error $d/img/dump.log | head -n 3 | diag
+ok "honest round trip: dump of a sleep as uid 1000" [ $rc = 0 ]
+rrc=1
+if [ $rc = 0 ]; then
+	( cd $d && as_user $criu restore -D img -o restore.log --unprivileged -d )
+	rrc=$?
+	grep -h Error $d/img/restore.log | head -n 4 | diag
+fi
+restored() { [ $rrc = 0 ] && kill -0 $pid 2>/dev/null; }
+ok "honest round trip: restore as uid 1000, same PID $pid" restored
+after=$(status_caps /proc/$pid/status 2>/dev/null)
+echo "# the sleep before the dump (pid $pid):"
+echo "$before" | diag
+echo "# restored from the honest image:"
+echo "$after" | diag
+same_caps() { restored && [ -n "$after" ] && [ "$before" = "$after" ]; }
+ok "honest round trip: the restored process has the original's capability sets" same_caps
+kill -9 $pid 2>/dev/null
+tap_exit
