@@ -65,7 +65,7 @@ edit() { # FILE SED-SCRIPT
 	sed -i "$2" "$1"
 }
 
-echo "1..28"
+echo "1..33"
 case_ "a clean run passes, its allowed skip listed with both reasons" 0 \
 	'a: optional feature  -- CONFIG_FOO is off; allowed: not built into the test kernel' true
 case_ "the closing line counts the clean run" 0 '^12 passed, 0 failed, 2 skipped$' true
@@ -113,6 +113,10 @@ case_ "an unknown plan keyword" 1 "unknown plan keyword 'sweet'" \
 	"echo 'sweet a 60 true' >>patched/t.plan"
 case_ "the guest hung: killed at the limit" 1 'killed after 60s' \
 	"echo '124 60 60' >patched/t.boot"
+case_ "no boot record" 1 'boot is missing: vm/boot.sh did not see the guest end' \
+	"rm patched/t.boot"
+case_ "no kernel log" 1 'console.log is missing or holds no kernel log' \
+	": >patched/t.console.log"
 case_ "no end marker on the result channel" 1 "never wrote '# guest-done'" \
 	"edit patched/t.tap '/# guest-done/d'"
 case_ "a WARNING in the kernel log" 1 'line 2: \[ *1.0+\] WARNING: CPU: 0' \
@@ -125,6 +129,15 @@ case_ "a bail-out after failures all required on the baseline: reported once, no
 case_ "a bail-out on the baseline after a failure that is not required" 1 \
 	'bailed out: the checkpoint failed' \
 	"edit baseline/t.tap 's/^ok 2 still denied without it/not ok 2 still denied without it\nBail out! the checkpoint failed/'"
+case_ "fails-on: a control on the patched kernel that passes there" 1 \
+	'a: works.*|passed, but must fail on the patched kernel' \
+	"echo 'fails-on patched a:works' >>patched/t.plan"
+case_ "fails-on: a control on the patched kernel that fails, as it must" 0 \
+	'^12 passed, 0 failed, 2 skipped' \
+	"echo 'fails-on patched,other a:works' >>patched/t.plan && edit patched/t.tap 's/^ok 1 works/not ok 1 works/; s/a rc=0/a rc=1/'"
+case_ "fails-on patched: on a mutant, that failure kills nothing" 1 'mutant-x: SURVIVED' \
+	"cp -r patched mutant-x && echo mutant-x >mutant-x/kernel &&
+	 echo 'fails-on patched a:works' >>mutant-x/t.plan && edit mutant-x/t.tap 's/^ok 1 works/not ok 1 works/; s/a rc=0/a rc=1/'"
 case_ "a mutant on which nothing fails survives" 1 'mutant-x: SURVIVED|0 of 1 mutants killed' \
 	"cp -r patched mutant-x && echo mutant-x >mutant-x/kernel"
 case_ "a mutant is killed by a failed case, which is named" 0 \

@@ -10,12 +10,14 @@
 # P.boot (QEMU's exit status, seconds, limit). The kernel's name sets what is
 # required of it:
 #
-#   baseline   the control: every case named by a "baseline-fails" line of the
-#              plan must fail (a pass, a skip or no such case at all is a lost
-#              control); every other case must pass
+#   baseline   the control kernel: "baseline-fails SUITE:CASE" lines apply
 #   mutant-*   a kernel that grants too much or too little: at least one case
 #              must fail ("killed"); the run stays clean otherwise
 #   any other  every case must pass
+# On any kernel, a case named by "baseline-fails" (on the baseline) or by
+# "fails-on KERNEL[,KERNEL...] SUITE:CASE" (on those kernels; a mutant counts
+# as patched) is a control: it must fail there, and a pass, a skip or no such
+# case at all is a lost control.
 #
 # On every kernel: a boot that timed out, a result channel without the
 # guest's end marker, a kernel log with a BUG/WARNING/Oops/sanitizer report, a
@@ -83,7 +85,11 @@ judge_plan() {
 		''|'#'*) ;;
 		suite) planned+=("$a"); limit[$a]=${rest%% *} ;;
 		kselftests) colls+=(${rest}) ;;
-		baseline-fails) xfail+=("$a${rest:+ $rest}") ;;
+		baseline-fails) [ "$k" != baseline ] || xfail+=("$a${rest:+ $rest}") ;;
+		fails-on)
+			# the kernels it must fail on; a mutant is the patched kernel's
+			[[ ",$a," == *",$k,"* || ( $role = mutant && ",$a," == *",patched,"* ) ]] &&
+				xfail+=("$rest") ;;
 		may-skip|may-fail)
 			line="$a${rest:+ $rest}"
 			if [[ $line != *" -- "?* ]]; then
@@ -111,7 +117,10 @@ judge_plan() {
 			"$where/$p.tap is missing or empty (qemu exit $rc); last kernel log lines, $where/$p.console.log:"$'\n'"$(tail -n 3 "$con" 2>/dev/null | sed 's/^/        /')"
 		return
 	fi
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	if [ "$rc" = - ]; then
+		verdict "$k" "boot:$p" fail "guest finished before the timeout" \
+			"$where/$p.boot is missing: vm/boot.sh did not see the guest end"
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		verdict "$k" "boot:$p" fail "guest finished before the timeout" \
 			"killed after ${lim}s; the guest's last lines are in $where/$p.console.log"
 	else
@@ -124,7 +133,10 @@ judge_plan() {
 			"the guest never wrote '# guest-done' to $where/$p.tap; last line there: $(tail -n 1 "$tap")"
 	fi
 	local bad
-	if bad=$(grep -nE "^\[ *[0-9]+\.[0-9]+\] .*$klog_bad|^$klog_bad" "$con" 2>/dev/null); then
+	if [ ! -e "$con" ] || { [ "$k" != host ] && ! grep -q 'Linux version' "$con"; }; then
+		verdict "$k" "boot:$p" fail "kernel log clean" \
+			"$where/$p.console.log is missing or holds no kernel log"
+	elif bad=$(grep -nE "^\[ *[0-9]+\.[0-9]+\] .*$klog_bad|^$klog_bad" "$con" 2>/dev/null); then
 		verdict "$k" "boot:$p" fail "kernel log clean" \
 			"$where/$p.console.log:"$'\n'"$(echo "$bad" | head -n 3 | sed 's/^\([0-9]*\):/        line \1: /')"
 	else
@@ -154,7 +166,7 @@ judge_plan() {
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 			verdict "$k" "$s" fail "(suite)" "timed out after ${limit[$s]:-?} s with $nres results ($at)"
 		elif [ -n "$bail" ]; then
-			if [ $nx -gt 0 ] && [ $nx = $nfailed ] && [ -n "$plan_n" ]; then
+			if [ "$role" = baseline ] && [ $nx -gt 0 ] && [ $nx = $nfailed ] && [ -n "$plan_n" ]; then
 				notrun+=("$k  $s: $((plan_n - nres)) cases not run: $bail")
 			else
 				verdict "$k" "$s" fail "(suite)" "bailed out: $bail ($at)"
@@ -208,7 +220,7 @@ judge_plan() {
 			c=${c%%# *} c=${c% }
 			[ $raw = fail ] && nfailed=$((nfailed + 1))
 			local at="$where/$p.tap line $ln"
-			if [ "$role" = baseline ] && matches "$suite:$c" "${xfail[@]}"; then
+			if matches "$suite:$c" "${xfail[@]}"; then
 				local q; for q in "${xfail[@]}"; do
 					# shellcheck disable=SC2053
 					[[ "$suite:$c" == $q ]] && xfail_hit[$q]=1
@@ -251,13 +263,13 @@ judge_plan() {
 		[ -n "${seen[$a]:-}" ] || verdict "$k" "$a" fail "(suite)" \
 			"planned in $where/$p.plan but never started: the guest stopped before it? see $where/$p.console.log"
 	done
-	if [ "$role" = baseline ]; then
+	{
 		for a in "${xfail[@]}"; do
 			[ -n "${xfail_hit[$a]:-}" ] || [ -z "${seen[${a%%:*}]:-}" ] ||
 				verdict "$k" "${a%%:*}" fail "control lost: ${a#*:}" \
-					"no result of $where/$p.tap matches this baseline-fails line of $where/$p.plan"
+					"no result of $where/$p.tap matches this line of $where/$p.plan"
 		done
-	fi
+	}
 }
 
 for d in "$@"; do

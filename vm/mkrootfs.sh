@@ -7,7 +7,8 @@
 set -eu
 dir=$1
 suite=${SUITE:-trixie}
-pkgs=criu,libcap2-bin,util-linux,iproute2,procps,busybox-static
+# python3-pycriu: crit, with which a user edits their own images (criu-handout).
+pkgs=criu,libcap2-bin,util-linux,iproute2,procps,busybox-static,python3-pycriu
 
 if [ -z "${MIRROR:-}" ]; then
 	# First "debian" archive URI of apt's configuration, either format.
