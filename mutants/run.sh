@@ -78,10 +78,10 @@ for m in $names; do
 		line=$(grep "^${m#revert-}-" "$top/mutants/reverts")
 		patch=${line%% *} suites=${line#* }
 		what="the series without $patch"
-		subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$top/patches/$patch" 2>/dev/null)
-		commit=$(git -C "$src" log --format='%H %s' baseline..HEAD |
-			awk -v s="$subject" 'substr($0, 42) == s { print $1; exit }')
-		if [ -z "$subject" ] || [ -z "$commit" ]; then
+		# build/src holds the series as commits, in the order of patches/series.
+		n=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/patches/series" | grep -n -x -F "$patch" | cut -d: -f1)
+		commit=$(git -C "$src" rev-list --reverse baseline..HEAD | sed -n "${n:-0}p")
+		if [ -z "$n" ] || [ -z "$commit" ]; then
 			error "mutants/reverts names $patch, which is not in the series: update mutants/reverts"
 			continue
 		fi

@@ -65,7 +65,7 @@ edit() { # FILE SED-SCRIPT
 	sed -i "$2" "$1"
 }
 
-echo "1..33"
+echo "1..34"
 case_ "a clean run passes, its allowed skip listed with both reasons" 0 \
 	'a: optional feature  -- CONFIG_FOO is off; allowed: not built into the test kernel' true
 case_ "the closing line counts the clean run" 0 '^12 passed, 0 failed, 2 skipped$' true
@@ -138,6 +138,10 @@ case_ "fails-on: a control on the patched kernel that fails, as it must" 0 \
 case_ "fails-on patched: on a mutant, that failure kills nothing" 1 'mutant-x: SURVIVED' \
 	"cp -r patched mutant-x && echo mutant-x >mutant-x/kernel &&
 	 echo 'fails-on patched a:works' >>mutant-x/t.plan && edit mutant-x/t.tap 's/^ok 1 works/not ok 1 works/; s/a rc=0/a rc=1/'"
+case_ "a mutant's suite may bail out after the failure that killed it" 0 \
+	'1 of 1 mutants killed' \
+	"cp -r patched mutant-x && echo mutant-x >mutant-x/kernel &&
+	 edit mutant-x/t.tap 's/^ok 1 allowed with the capability/not ok 1 allowed with the capability/; s/^ok 2 still denied without it/Bail out! the dump failed/; s/b rc=0/b rc=1/'"
 case_ "a mutant on which nothing fails survives" 1 'mutant-x: SURVIVED|0 of 1 mutants killed' \
 	"cp -r patched mutant-x && echo mutant-x >mutant-x/kernel"
 case_ "a mutant is killed by a failed case, which is named" 0 \

@@ -24,7 +24,8 @@
 # planned suite that never started or never ended, a suite that timed out,
 # printed no plan or no result, fewer or more results than its plan, exited
 # non-zero without a failed case, or bailed out ("Bail out!") anywhere but on
-# the control after failures that were all required there, an empty kselftest collection, an unknown plan keyword: each is a
+# the control after failures that were all required there or on a mutant
+# after a failure, an empty kselftest collection, an unknown plan keyword: each is a
 # failure, and never counts toward a control. A skip is a failure unless the
 # plan has "may-skip SUITE:CASE -- REASON" for it; a failure of a case named by
 # "may-fail SUITE:CASE -- REASON" (upstream tests broken upstream) is counted
@@ -166,7 +167,10 @@ judge_plan() {
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 			verdict "$k" "$s" fail "(suite)" "timed out after ${limit[$s]:-?} s with $nres results ($at)"
 		elif [ -n "$bail" ]; then
-			if [ "$role" = baseline ] && [ $nx -gt 0 ] && [ $nx = $nfailed ] && [ -n "$plan_n" ]; then
+			# On the control, after failures all required there; on a
+			# mutant, after the failure that killed it.
+			if [ -n "$plan_n" ] && [ $nfailed -gt 0 ] &&
+				{ [ "$role" = mutant ] || { [ "$role" = baseline ] && [ $nx = $nfailed ]; }; }; then
 				notrun+=("$k  $s: $((plan_n - nres)) cases not run: $bail")
 			else
 				verdict "$k" "$s" fail "(suite)" "bailed out: $bail ($at)"
@@ -329,7 +333,7 @@ report() {
 	for d in "$@"; do sed -n "s/^# timing: /  $(cat "$d/kernel" 2>/dev/null): /p" "$d"/*.tap 2>/dev/null; done |
 		{ IFS= read -r l && { echo; echo "Timings:"; echo "$l"; cat; }; }
 	[ ${#skips[@]} = 0 ] || { echo; echo "Skipped, or failed where the plan allows it (not counted as passed):"; printf '  %s\n' "${skips[@]}"; }
-	[ ${#notrun[@]} = 0 ] || { echo; echo "Not run, after a failure the control requires:"; printf '  %s\n' "${notrun[@]}"; }
+	[ ${#notrun[@]} = 0 ] || { echo; echo "Not run, after a failure required on a control kernel or killing a mutant:"; printf '  %s\n' "${notrun[@]}"; }
 	[ ${#unplanned[@]} = 0 ] || { echo; echo "Results no plan asked for (not counted):"; printf '  %s\n' "${unplanned[@]}"; }
 	[ ${#failures[@]} = 0 ] || { echo; echo "Failed:"; printf '  %s\n' "${failures[@]}"; }
 	echo
