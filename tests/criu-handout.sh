@@ -14,16 +14,22 @@
 #   ~/.criu/default.conf);
 # - an action script, which criu runs as a program of its own: it must get
 #   neither criu's capability nor its descriptors (no hole, in either criu);
+# - an rseq abort handler of the user's (tests/cr-rseq.c): an honest image of
+#   a job whose rseq area lives in a page another process of the user writes
+#   to; that process points the area's rseq_cs at the restorer, so the
+#   restorer, once it has registered the area, comes back from its next sleep
+#   in the user's handler, which records the restorer's capability sets;
 # - an honest round trip, which must still work, the restored process with
 #   the capability sets of the original.
 #
-# With Debian's criu the hole shows: the crafted-image and plugin cases fail
-# (the negative control); with criu-patched every case passes.
+# With Debian's criu the hole shows: the crafted-image, plugin and rseq cases
+# fail (the negative control); with criu-patched every case passes.
 . "$(dirname "$0")/tap.sh"
 criu=${1:-${CRIU:-criu}}
 plugin=$(dirname "$0")/cr-plugin.so
+rseq=$(dirname "$0")/cr-rseq
 w=/tmp/handout
-echo "1..17"
+echo "1..18"
 
 rm -rf $w && mkdir -p $w/x && chown -R $USER_ID:$USER_ID $w
 echo "# $criu: $(command -v "$criu"), $(getcap "$(command -v "$criu")" | sed 's/.* //')"
@@ -170,6 +176,43 @@ script_clean() {
 		! exceeds "$(status_caps $w/x/script.status)"
 }
 ok "action script: runs without criu's capability, with only stdin, stdout, stderr" script_clean
+kill -9 $pid 2>/dev/null
+
+# --- the user's rseq abort handler in the restorer ---------------------------
+dir=$w/rseq
+rm -rf $dir && mkdir -p $dir/img && chown -R $USER_ID:$USER_ID $dir
+(cd $dir && as_user setsid $rseq $dir </dev/null >/dev/null 2>&1 &)
+wait_for 5 test -s $dir/ready
+pid=$(cat $dir/ready)
+( cd $dir && as_user $criu dump -t $pid -D img -o dump.log --unprivileged )
+rc=$?
+grep -h Error $dir/img/dump.log 2>/dev/null | head -n 3 | diag
+# The racer marks the page, holds criu (the user's own process) once it has
+# forked the job, and waits for the restorer to register the area. The
+# restore either finishes (no handler ran) or is caught in the handler,
+# which never returns: wait for one or the other, then end what is left.
+(cd $dir && as_user setsid $rseq $dir --race </dev/null &) >$dir/race.out 2>&1
+wait_for 5 grep -qs racing $dir/race.out
+( cd $dir && as_user timeout -s KILL 60 $criu restore -D img -o restore.log -v4 --unprivileged -d ) \
+	2>$dir/restore.err &
+rrc_pid=$!
+rseq_settled() { [ -e $dir/result ] || ! kill -0 $rrc_pid 2>/dev/null; }
+wait_for 30 rseq_settled
+crpid=$(awk '{ print $4 }' /proc/$pid/stat 2>/dev/null)
+[ -e $dir/result ] && [ -n "$crpid" ] && [ "$crpid" != 1 ] && kill -9 $crpid $pid 2>/dev/null
+wait $rrc_pid
+rrc=$?
+kill -9 $(awk '/^racing/ { print $2 }' $dir/race.out) 2>/dev/null
+echo "# dump exited $rc, restore $rrc"
+grep -h -E "Error|rseq_abi_pointer" $dir/img/restore.log 2>/dev/null | head -n 4 | diag
+if [ -e $dir/result ]; then
+	echo "# the user's abort handler ran in the restorer with:"
+	status_caps $dir/result | diag
+else
+	echo "# the user's abort handler did not run in the restorer"
+fi
+rseq_clean() { [ $rc = 0 ] && ! { [ -e $dir/result ] && exceeds "$(status_caps $dir/result)"; }; }
+ok "rseq: the user's abort handler does not run in the restorer with criu's capability" rseq_clean
 kill -9 $pid 2>/dev/null
 
 # --- an honest round trip ---------------------------------------------------

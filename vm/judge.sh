@@ -291,7 +291,9 @@ for d in "$@"; do
 	[ $n -gt 0 ] || [ -s "$d/error" ] || verdict "$k" "boot" fail "results of $k" "$(rel "$d") holds no plan: was the kernel booted?"
 	if [ "$role" = mutant ]; then
 		if [ -n "${mkills[$k]:-}" ]; then npass=$((npass + 1))
-		else verdict "$k" "mutant" fail "survived" "no case failed on it: the tests do not catch this mistake"; fi
+		elif [ ! -s "$d/error" ]; then
+			verdict "$k" "mutant" fail "survived" "no case failed on it: the tests do not catch this mistake"
+		fi
 	fi
 done
 
