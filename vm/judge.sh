@@ -308,7 +308,10 @@ report() {
 	local -a tk=() k s
 	for k in "${kernels[@]}"; do [[ $k == mutant-* ]] || tk+=("$k"); done
 	if [ ${#tk[@]} -gt 0 ]; then
-		printf '%-44s' ""; for k in "${tk[@]}"; do printf ' | %-27s' "$k kernel"; done; echo
+		printf '%-44s' ""
+		for k in "${tk[@]}"; do
+			[ "$k" = host ] && printf ' | %-27s' "host (no VM)" || printf ' | %-27s' "$k kernel"
+		done; echo
 		printf '%-44s' suite; for k in "${tk[@]}"; do printf ' | %5s %9s %5s %5s' pass must-fail FAIL skip; done; echo
 		for s in "${suites[@]}" all; do
 			[[ $s == mutant ]] && continue
