@@ -58,6 +58,8 @@ echo "==> fresh-check: make $targets (in the chroot, as root, CI=true, no stdin)
 rc=0
 unshare -m --propagation private sh -c '
 	r=$1 c=$2; shift 2
+	# The chroot'"'"'s / a mount point, as a machine'"'"'s is (unshare needs it).
+	mount --bind "$r" "$r" &&
 	mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
 	mount --rbind /dev "$r/dev" || exit 1
 	[ -z "$c" ] || mount --bind "$c" "$r/root/.cache/ccache" || exit 1

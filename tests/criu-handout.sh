@@ -8,6 +8,11 @@
 # - crafted image: a sleep is dumped, crit sets cap_checkpoint_restore (bit
 #   40) in cap_inh, cap_prm and cap_eff of its thread's creds, and uid 1000
 #   restores it;
+# - crafted image: crit puts a guard entry (VMA_AREA_GUARD, which criu writes
+#   only after every real mapping) after the first mapping of a sleep's
+#   mm-PID.img; the restorer's bootstrap hint stops at the first guard entry,
+#   so the mappings after it are not kept clear of the restorer's own code
+#   and stack, and criu must refuse the image;
 # - plugins: a .so of the user's own (tests/cr-plugin.c, its constructor
 #   copies /proc/self/status out) named by CRIU_LIBS_DIR, by --libdir, and by
 #   "libdir" in a configuration file the user writes (CRIU_CONFIG_FILE,
@@ -22,14 +27,14 @@
 # - an honest round trip, which must still work, the restored process with
 #   the capability sets of the original.
 #
-# With Debian's criu the hole shows: the crafted-image, plugin and rseq cases
-# fail (the negative control); with criu-patched every case passes.
+# With Debian's criu the hole shows: the crafted-image, guard-mapping, plugin
+# and rseq cases fail (the negative control); with criu-patched every case passes.
 . "$(dirname "$0")/tap.sh"
 criu=${1:-${CRIU:-criu}}
 plugin=$(dirname "$0")/cr-plugin.so
 rseq=$(dirname "$0")/cr-rseq
 w=/tmp/handout
-echo "1..18"
+echo "1..19"
 
 rm -rf $w && mkdir -p $w/x && chown -R $USER_ID:$USER_ID $w
 echo "# $criu: $(command -v "$criu"), $(getcap "$(command -v "$criu")" | sed 's/.* //')"
@@ -115,6 +120,56 @@ held_only() { ! { [ -n "$crafted" ] && exceeds "$crafted"; }; }
 ok "crafted image: the restored process holds no capability the user did not have" held_only
 refused() { [ $rrc != 0 ] && grep -q cap_checkpoint_restore $dir/img/restore.log; }
 ok "crafted image: criu refuses it, naming cap_checkpoint_restore" refused
+kill -9 $pid 2>/dev/null
+
+# --- crafted image: a guard mapping among the others ------------------------
+dir=$w/guard
+start_sleep $dir 1004
+( cd $dir && as_user $criu dump -t $pid -D img -o dump.log --unprivileged )
+rc=$?
+grep -h Error $dir/img/dump.log | head -n 3 | diag
+# craft_guard: a guard entry (status 1<<16) over the first page of the first
+# mapping, inserted right after it: the list stays sorted by start
+craft_guard() {
+	[ $rc = 0 ] && cd $dir/img &&
+	as_user crit decode -i mm-$pid.img -o ../mm.json &&
+	as_user python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+num = lambda x: x if isinstance(x, int) else int(x, 0)
+as_in = lambda x, like: x if isinstance(like, int) else hex(x)
+vmas = d["entries"][0]["vmas"]
+g = dict(vmas[0], pgoff=0, shmid=0, fd=-1,
+	 end=as_in(num(vmas[0]["start"]) + 4096, vmas[0]["end"]),
+	 status=as_in(1 << 16, vmas[0]["status"]))        # VMA_AREA_GUARD
+g.pop("madv", None)
+vmas.insert(1, g)
+json.dump(d, open(sys.argv[2], "w"))' ../mm.json ../guard.json &&
+	as_user crit encode -i ../guard.json -o mm-$pid.img &&
+	as_user crit decode -i mm-$pid.img -o ../check.json &&
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = d["entries"][0]["vmas"][1]["status"]
+sys.exit((st if isinstance(st, int) else int(st, 0)) != 1 << 16)' ../check.json
+	local r=$?
+	cd / && return $r
+}
+rrc=1
+if craft_guard; then
+	( cd $dir && as_user $criu restore -D img -o restore.log --unprivileged -d )
+	rrc=$?
+	if [ $rrc = 0 ] && kill -0 $pid 2>/dev/null; then
+		echo "# $criu restored the image with a guard entry after the first mapping (pid $pid)"
+	else
+		echo "# $criu restore of the image with a guard entry after the first mapping exited $rrc; its errors:"
+	fi
+	grep -h Error $dir/img/restore.log 2>/dev/null | head -n 4 | diag
+else
+	echo "# dump exited $rc, or crit could not insert the guard entry"
+fi
+guard_refused() { [ $rrc != 0 ] && grep -q "mapping 2 .*is a real mapping after a guard entry" $dir/img/restore.log; }
+ok "crafted image: a guard mapping among the others is refused" guard_refused
 kill -9 $pid 2>/dev/null
 
 # --- the user's plugin ------------------------------------------------------
