@@ -49,7 +49,7 @@ echo "  CLONE   $(git -C "$root/root/project" log -1 --format='%h %s')"
 # has ccache itself: the cache then outlives the chroot.
 ccache_dir=
 if [ "${FRESH_CCACHE:-1}" != 0 ]; then
-	ccache_dir=${CCACHE_DIR:-$HOME/.cache/ccache}
+	ccache_dir=${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}
 	mkdir -p "$ccache_dir" "$root/root/.cache/ccache"
 	echo "  CCACHE  $ccache_dir, shared into the chroot"
 fi
