@@ -41,7 +41,6 @@ mmdebstrap --quiet --variant=minbase --include=git,make,ca-certificates "${hooks
 	bookworm "$root" "${sources[@]}" >"$root.log" 2>&1 ||
 	{ tail -n 20 "$root.log"; die "mmdebstrap failed (log: build/fresh.log)"; }
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-for f in "${hooks[@]}"; do f=${f#*copy-in }; cp "${f% *}" "$root/etc/apt/apt.conf.d/"; done
 
 git clone -q --no-local "$top" "$root/root/project"
 echo "  CLONE   $(git -C "$root/root/project" log -1 --format='%h %s')"

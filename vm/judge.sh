@@ -61,14 +61,15 @@ verdict() {
 	esac
 }
 
-matches() { # "suite:case" PATTERN...: is it one of the shell globs?
+first_match() { # "suite:case" PATTERN...: print the first shell glob it matches
 	local x=$1 p; shift
 	for p in "$@"; do
 		# shellcheck disable=SC2053 # a glob on purpose
-		[[ $x == $p ]] && return 0
+		[[ $x == $p ]] && { echo "$p"; return 0; }
 	done
 	return 1
 }
+matches() { first_match "$@" >/dev/null; }
 
 # judge_plan DIR KERNEL ROLE PLAN-NAME
 judge_plan() {
@@ -145,7 +146,7 @@ judge_plan() {
 	fi
 
 	# The results, suite by suite.
-	local suite="" plan_n="" nres=0 nfailed=0 nx=0 bail="" ln=0 raw c r
+	local suite="" plan_n="" nres=0 nfailed=0 nx=0 bail="" ln=0 raw c r q
 	local -a held=()
 	hold() { held+=("$(printf '%s\x1f' "$@")"); }
 	# A suite's cases are counted when it ends: if the suite itself failed,
@@ -225,7 +226,8 @@ judge_plan() {
 			[ $raw = fail ] && nfailed=$((nfailed + 1))
 			local at="$where/$p.tap line $ln"
 			if matches "$suite:$c" "${xfail[@]}"; then
-				local q; for q in "${xfail[@]}"; do
+				# every line it matches has found its case
+				for q in "${xfail[@]}"; do
 					# shellcheck disable=SC2053
 					[[ "$suite:$c" == $q ]] && xfail_hit[$q]=1
 				done
@@ -239,19 +241,11 @@ judge_plan() {
 			case $raw in
 			pass) hold "$k" "$suite" pass "$c" ;;
 			fail) if [ "$role" = mutant ]; then hold "$k" "$suite" kill "$c"
-			      elif matches "$suite:$c" "${mayfail[@]}"; then
-				local q; for q in "${mayfail[@]}"; do
-					# shellcheck disable=SC2053
-					[[ "$suite:$c" == $q ]] && { r="failed; allowed: ${why_fail[$q]}"; break; }
-				done
-				hold "$k" "$suite" skip "$c" "$r"
+			      elif q=$(first_match "$suite:$c" "${mayfail[@]}"); then
+				hold "$k" "$suite" skip "$c" "failed; allowed: ${why_fail[$q]}"
 			      else hold "$k" "$suite" fail "$c" "failed ($at)"; fi ;;
-			skip) if matches "$suite:$c" "${mayskip[@]}"; then
-				local q; for q in "${mayskip[@]}"; do
-					# shellcheck disable=SC2053
-					[[ "$suite:$c" == $q ]] && { r="$r; allowed: ${why_skip[$q]}"; break; }
-				done
-				hold "$k" "$suite" skip "$c" "$r"
+			skip) if q=$(first_match "$suite:$c" "${mayskip[@]}"); then
+				hold "$k" "$suite" skip "$c" "$r; allowed: ${why_skip[$q]}"
 			      else
 				hold "$k" "$suite" fail "$c" "skipped ($r); no may-skip line in $where/$p.plan allows it ($at)"
 			      fi ;;
@@ -267,13 +261,11 @@ judge_plan() {
 		[ -n "${seen[$a]:-}" ] || verdict "$k" "$a" fail "(suite)" \
 			"planned in $where/$p.plan but never started: the guest stopped before it? see $where/$p.console.log"
 	done
-	{
-		for a in "${xfail[@]}"; do
-			[ -n "${xfail_hit[$a]:-}" ] || [ -z "${seen[${a%%:*}]:-}" ] ||
-				verdict "$k" "${a%%:*}" fail "control lost: ${a#*:}" \
-					"no result of $where/$p.tap matches this line of $where/$p.plan"
-		done
-	}
+	for a in "${xfail[@]}"; do
+		[ -n "${xfail_hit[$a]:-}" ] || [ -z "${seen[${a%%:*}]:-}" ] ||
+			verdict "$k" "${a%%:*}" fail "control lost: ${a#*:}" \
+				"no result of $where/$p.tap matches this line of $where/$p.plan"
+	done
 }
 
 for d in "$@"; do
