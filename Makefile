@@ -36,8 +36,8 @@ obj    = $(B)/obj-$1
 
 stage = @printf '\n==> %s\n' "$1"
 
-.PHONY: all run check bench mutants fresh-check deps tree export lint bisect kernels \
-	selftests tests rootfs judge-selftest clean help
+.PHONY: all run check bench mutants fresh-check deps tree export lint bisect debian-config htmldocs \
+	kernels selftests tests rootfs judge-selftest clean help
 all: help
 help: ## this list
 	@sed -n 's/^\([a-z%-]*\):.*## \(.*\)/  make \1\t\2/p' Makefile | expand -t 24
@@ -58,6 +58,13 @@ lint: tree ## checkpatch.pl --strict on every patch
 
 bisect: tree ## build every prefix of the series
 	@base/bisect-series.sh
+
+# Slow (minutes cold, seconds warm): neither lint nor check runs them.
+debian-config: tree ## the C files the series touches, under Debian's amd64 config, W=1: no new warning
+	@base/compile-debian-config.sh
+
+htmldocs: tree ## the documentation books the series touches, with Sphinx: no new warning
+	@base/htmldocs.sh
 
 ## --- Kernels -----------------------------------------------------------------------
 kernels: ## build the baseline and patched kernels

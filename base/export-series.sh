@@ -1,7 +1,9 @@
 #!/bin/sh
 # Regenerate patches/ from build/src: one git format-patch file per commit on
 # top of tag "baseline", patches/series in order, and the cover letter with its
-# hand-written subject and text kept and its shortlog and diffstat refreshed.
+# hand-written subject and text kept, its shortlog and diffstat refreshed,
+# Cc: from the tree's scripts/get_maintainer.pl and base-commit: (the tag
+# "baseline") so that a reader knows whom it concerns and what it applies to.
 # Stable: an unchanged tree exports byte-identical files.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +40,23 @@ if [ -f "$cover" ]; then
 		{ print }' "$tmp/0000-cover-letter.patch" >"$tmp/cover"
 	mv "$tmp/cover" "$tmp/0000-cover-letter.patch"
 fi
+
+# Cc: whom the tree's own MAINTAINERS (the series' version) names for the
+# patches, in get_maintainer's order, as one folded header the way
+# git format-patch --cc writes it; on the cover letter only.
+# (Not over the cover letter: its text would match MAINTAINERS' keywords.)
+(cd "$src" && find "$tmp" -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | sort |
+	xargs perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats) >"$tmp/cc"
+[ -s "$tmp/cc" ] || { echo "make export: get_maintainer.pl named nobody" >&2; exit 1; }
+awk -v cc="$tmp/cc" '
+	!done && /^$/ {		# the end of the headers
+		sep = "Cc: "
+		while ((getline a < cc) > 0) { printf "%s%s", sep, a; sep = ",\n    " }
+		print ""
+		done = 1
+	}
+	{ print }' "$tmp/0000-cover-letter.patch" >"$tmp/cover"
+mv "$tmp/cover" "$tmp/0000-cover-letter.patch"
 
 rm -f "$p"/[0-9][0-9][0-9][0-9]-*.patch
 mv "$tmp"/*.patch "$p/"

@@ -26,6 +26,10 @@ debootstrap:debootstrap
 /usr/include/openssl/ssl.h:libssl-dev
 /usr/include/sys/capability.h:libcap-dev
 /usr/src/linux-source-6.12.tar.xz:linux-source-6.12
+/usr/src/linux-config-6.12/config.amd64_none_amd64.xz:linux-config-6.12
+sphinx-build:python3-sphinx
+/usr/lib/python3/dist-packages/yaml:python3-yaml
+dot:graphviz
 "
 # Extra entries for one target, in the same form: vm/install-deps.sh gnuplot:gnuplot-nox;
 # with --only, just those.
