@@ -2,10 +2,14 @@
 /*
  * A sandboxed job for the CRIU seccomp scenario.
  *
- *   cr-seccomp DIR
+ *   cr-seccomp DIR [--no-opt-in]
  *
  * Installs a seccomp filter that makes getpriority() fail with ENOTBLK
- * (and allows everything else), then counts in memory. Writes DIR/ready
+ * (and allows everything else), then counts in memory. The filter opts in
+ * to checkpoint/restore by CAP_CHECKPOINT_RESTORE
+ * (SECCOMP_FILTER_FLAG_CHECKPOINT_RESTORE), unless --no-opt-in: then only
+ * CAP_SYS_ADMIN may suspend or read it. On a kernel that does not know the
+ * flag (the baseline), the filter is installed without it. Writes DIR/ready
  * with its pid. Each SIGUSR1 makes it write DIR/report: "ok ITEM" or
  * "not ok ITEM: why" per item, then "done":
  *   - the filter is in force (getpriority() fails with ENOTBLK);
@@ -21,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -28,12 +33,16 @@
 
 #include "cr-job.h"
 
+#ifndef SECCOMP_FILTER_FLAG_CHECKPOINT_RESTORE
+#define SECCOMP_FILTER_FLAG_CHECKPOINT_RESTORE	(1UL << 6)
+#endif
+
 #define CHOSEN_ERRNO	ENOTBLK
 #define PATTERN_SIZE	(1 << 20)
 
 static volatile uint64_t counter;
 
-static int install_filter(void)
+static int install_filter(int opt_in)
 {
 	struct sock_filter insns[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
@@ -48,6 +57,15 @@ static int install_filter(void)
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -1;
+	if (opt_in) {
+		if (!syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+			     SECCOMP_FILTER_FLAG_CHECKPOINT_RESTORE, &prog))
+			return 0;
+		if (errno != EINVAL)
+			return -1;
+		fprintf(stderr, "cr-seccomp: the kernel does not know "
+			"SECCOMP_FILTER_FLAG_CHECKPOINT_RESTORE: filter installed without it\n");
+	}
 	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
@@ -86,10 +104,12 @@ int main(int argc, char **argv)
 	uint64_t last = 0;
 	uint8_t *pattern;
 	pid_t pid = getpid();
-	int i;
+	int i, opt_in = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+	if (argc == 3 && !strcmp(argv[2], "--no-opt-in"))
+		opt_in = 0;
+	else if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR [--no-opt-in]\n", argv[0]);
 		return 2;
 	}
 	pattern = malloc(PATTERN_SIZE);
@@ -97,7 +117,7 @@ int main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < PATTERN_SIZE; i++)
 		pattern[i] = (uint8_t)(i * 7 + 3);
-	if (install_filter()) {
+	if (install_filter(opt_in)) {
 		perror("seccomp");
 		return 1;
 	}
