@@ -19,6 +19,7 @@ cover=$p/0000-cover-letter.patch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git -C "$src" format-patch -q --zero-commit --no-signature --cover-letter \
+	--subject-prefix="PATCH v$(cat "$p/VERSION")" \
 	--base=baseline -o "$tmp" baseline..HEAD
 # The cover letter is dated like the newest patch, not "now".
 date=$(git -C "$src" log -1 --format=%aD HEAD)
@@ -26,7 +27,7 @@ sed -i "s/^Date: .*/Date: $date/" "$tmp/0000-cover-letter.patch"
 
 # Keep the cover letter's own subject and text (everything above the shortlog).
 if [ -f "$cover" ]; then
-	subject=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$cover")
+	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$cover")
 	sed -n '/^$/,$p' "$cover" | sed '1d' | sed '/^[^ ].* ([0-9]*):$/,$d' >"$tmp/blurb"
 	awk -v subject="$subject" -v blurb="$tmp/blurb" '
 		/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subject) }
