@@ -24,17 +24,18 @@
 #   to; that process points the area's rseq_cs at the restorer, so the
 #   restorer, once it has registered the area, comes back from its next sleep
 #   in the user's handler, which records the restorer's capability sets;
+# - a lazy restore (--lazy-pages), whose userfaultfd would go to the user;
 # - an honest round trip, which must still work, the restored process with
 #   the capability sets of the original.
 #
 # With Debian's criu the hole shows: the crafted-image, guard-mapping, plugin
-# and rseq cases fail (the negative control); with criu-patched every case passes.
+# rseq and lazy-pages cases fail (the negative control); with criu-patched every case passes.
 . "$(dirname "$0")/tap.sh"
 criu=${1:-${CRIU:-criu}}
 plugin=$(dirname "$0")/cr-plugin.so
 rseq=$(dirname "$0")/cr-rseq
 w=/tmp/handout
-echo "1..19"
+echo "1..20"
 
 rm -rf $w && mkdir -p $w/x && chown -R $USER_ID:$USER_ID $w
 echo "# $criu: $(command -v "$criu"), $(getcap "$(command -v "$criu")" | sed 's/.* //')"
@@ -269,6 +270,18 @@ fi
 rseq_clean() { [ $rc = 0 ] && ! { [ -e $dir/result ] && exceeds "$(status_caps $dir/result)"; }; }
 ok "rseq: the user's abort handler does not run in the restorer with criu's capability" rseq_clean
 kill -9 $pid 2>/dev/null
+
+# --- lazy pages: the restored task's userfaultfd goes to the user's listener --
+# A lazy restore sends a userfaultfd of the task to whoever listens on
+# lazy-pages.socket in the work directory, the user's: its holder can fill
+# the restorer's memory before the credentials drop. criu must refuse it
+# before it looks at any image.
+dir=$w/lazy
+as_user mkdir -p $dir/img
+( cd $dir && as_user $criu restore -D img -o restore.log --unprivileged --lazy-pages -d )
+grep -h Error $dir/img/restore.log | head -n 2 | diag
+ok "lazy pages: criu refuses --lazy-pages and says why" \
+	grep -q "Refusing --lazy-pages.*AT_SECURE" $dir/img/restore.log
 
 # --- an honest round trip ---------------------------------------------------
 dir=$w/honest
