@@ -133,10 +133,11 @@ $(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu
 	   (cd $(B)/rootfs-extra && find . | cpio -o -H newc --quiet); } >$@
 	@echo "  ROOTFS  $$(du -sh $@ | cut -f1) build/rootfs.cpio"
 
-# Two boots of one kernel: vm/testplan, then vm/testplan.reboot (what must
-# survive a reboot). Results in build/results-<kernel>/; boot-KERNEL only
-# boots, guest-KERNEL also judges (exit status: the judge's).
-PLANS := vm/testplan vm/testplan.reboot
+# Three boots of one kernel: vm/testplan, vm/testplan.reboot (what must
+# survive a reboot), vm/testplan.selinux (a real SELinux policy, which stays
+# loaded until the next boot). Results in build/results-<kernel>/; boot-KERNEL
+# only boots, guest-KERNEL also judges (exit status: the judge's).
+PLANS := vm/testplan vm/testplan.reboot vm/testplan.selinux
 boot-%: $(B)/obj-%/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests FORCE
 	$(call stage,guest: $* kernel)
 	@rm -rf $(B)/results-$*

@@ -29,17 +29,22 @@ all=$(cd "$top/mutants" && ls ./*.patch | sed 's|^\./||; s|\.patch$||'
 names=${*:-$all}
 
 # plan NAME SUITE...: a suite line per suite (kselftests: the program; other
-# suites: their line in vm/testplan). The baseline's expectations do not
-# apply; the "fails-on patched" ones do, since a mutant is the patched kernel.
+# suites: their line in the vm/testplan* file that has it, with that file's
+# "append" lines, so that a suite needing a boot of its own gets the same
+# boot). The baseline's expectations do not apply; the "fails-on patched"
+# ones do, since a mutant is the patched kernel.
 plan() {
-	local s
+	local s f
 	for s in "$@"; do
+		f=$top/vm/testplan
 		case $s in
 		*/*) echo "suite $s 300 /tests/ksft-run.sh ${s%/*} ${s#*/}" ;;
-		*) grep -m 1 "^suite $s " "$top/vm/testplan" ||
-			echo "# mutants: no suite $s in vm/testplan" ;;
+		*) f=$(grep -l "^suite $s " "$top"/vm/testplan* | head -n 1)
+		   [ -n "$f" ] || { echo "# mutants: no suite $s in vm/testplan*"; continue; }
+		   grep "^append " "$f"
+		   grep -m 1 "^suite $s " "$f" ;;
 		esac
-		grep "^fails-on [^ ]*patched[^ ]* $s:" "$top/vm/testplan"
+		grep "^fails-on [^ ]*patched[^ ]* $s:" "$f"
 	done
 }
 
@@ -56,7 +61,9 @@ build() {
 		case $how in
 		patch)	patch -d "$src" -p1 -s --fuzz=0 --no-backup-if-mismatch <"$arg" ||
 				{ echo "does not apply to the series"; exit 2; } ;;
-		revert)	git -C "$src" show --format= "$arg" |
+		# (not the uapi comment each call-site patch extends: later
+		# patches add to it, and it is no code)
+		revert)	git -C "$src" show --format= "$arg" -- . ':!include/uapi/linux/capability.h' |
 				patch -d "$src" -p1 -R -s --fuzz=0 --no-backup-if-mismatch ||
 				{ echo "cannot be reverted alone: later patches depend on it"; exit 2; } ;;
 		esac

@@ -56,6 +56,9 @@ cp -a "$b/tests" "$o/tests"
 cat "$b/rootfs.cpio" "$out/overlay.cpio" >"$out/initrd.cpio"
 rm -rf "$o" "$out/overlay.cpio"
 
+# A plan's "append ARG..." lines: kernel command-line arguments for its boot.
+append=$(sed -n 's/^append //p' "$out/$p.plan" | tr '\n' ' ')
+
 # tsc=reliable: under emulation the clocksource watchdog often finds the TSC
 # "unstable" and falls back to jiffies (4 ms steps), which ruins timings.
 start=$(date +%s)
@@ -63,7 +66,7 @@ printf '  BOOT    %s kernel, plan %s (timeout %ss) ... ' "$name" "$p" "$limit"
 timeout -k 10 "$limit" qemu-system-x86_64 \
 	-machine pc -cpu max -m 3072 -nodefaults -nographic -no-reboot \
 	-kernel "$image" -initrd "$out/initrd.cpio" \
-	-append "console=ttyS0 printk.time=1 panic=-1 tsc=reliable rdinit=/init fault=${FAULT:-}" \
+	-append "console=ttyS0 printk.time=1 panic=-1 tsc=reliable rdinit=/init fault=${FAULT:-} $append" \
 	-serial "file:$console" -serial "file:$results" \
 	-virtfs "local,path=$share,mount_tag=share,security_model=none" \
 	</dev/null >"$out/qemu.log" 2>&1

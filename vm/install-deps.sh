@@ -30,6 +30,7 @@ debootstrap:debootstrap
 sphinx-build:python3-sphinx
 /usr/lib/python3/dist-packages/yaml:python3-yaml
 dot:graphviz
+checkpolicy:checkpolicy
 "
 # Extra entries for one target, in the same form: vm/install-deps.sh gnuplot:gnuplot-nox;
 # with --only, just those.
