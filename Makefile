@@ -133,12 +133,20 @@ $(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu
 	   (cd $(B)/rootfs-extra && find . | cpio -o -H newc --quiet); } >$@
 	@echo "  ROOTFS  $$(du -sh $@ | cut -f1) build/rootfs.cpio"
 
-# Three boots of one kernel: vm/testplan, vm/testplan.reboot (what must
-# survive a reboot), vm/testplan.selinux (a real SELinux policy, which stays
-# loaded until the next boot). Results in build/results-<kernel>/; boot-KERNEL
-# only boots, guest-KERNEL also judges (exit status: the judge's).
-PLANS := vm/testplan vm/testplan.reboot vm/testplan.selinux
-boot-%: $(B)/obj-%/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests FORCE
+# The Java runtime of the JVM scenario: an archive of its own, appended only
+# by the boots whose plan has an "image jre" line.
+$(B)/jre.cpio: vm/mkjre.sh $(B)/rootfs.built
+	$(call stage,jre: the guest's Java runtime, for the JVM scenario)
+	@s=$$(date +%s); vm/mkjre.sh $(B)/rootfs $@ && \
+	echo "  JRE     $$(du -sh $@ | cut -f1) build/jre.cpio in $$(( $$(date +%s) - s )) s"
+
+# Four boots of one kernel: vm/testplan, vm/testplan.jvm (the JVM service,
+# with the JRE), vm/testplan.reboot (what must survive a reboot: the JVM's
+# too), vm/testplan.selinux (a real SELinux policy, which stays loaded until
+# the next boot). Results in build/results-<kernel>/; boot-KERNEL only boots,
+# guest-KERNEL also judges (exit status: the judge's).
+PLANS := vm/testplan vm/testplan.jvm vm/testplan.reboot vm/testplan.selinux
+boot-%: $(B)/obj-%/arch/x86/boot/bzImage $(B)/rootfs.cpio $(B)/jre.cpio selftests tests FORCE
 	$(call stage,guest: $* kernel)
 	@rm -rf $(B)/results-$*
 	@for plan in $(PLANS); do vm/boot.sh $* $$plan $(B)/results-$* || exit 1; done
@@ -171,7 +179,7 @@ run: $(B)/obj-patched/arch/x86/boot/bzImage $(B)/rootfs.cpio tests ## the story:
 	@tests/story.sh
 
 # The benchmarks, patched against baseline (BENCH_QUICK=1 for the short run).
-bench: $(foreach k,baseline patched,$(call obj,$k)/arch/x86/boot/bzImage) $(B)/rootfs.cpio tests ## the figures: patched against baseline
+bench: $(foreach k,baseline patched,$(call obj,$k)/arch/x86/boot/bzImage) $(B)/rootfs.cpio $(B)/jre.cpio tests ## the figures: patched against baseline
 	$(call stage,benchmarks)
 	@command -v gnuplot >/dev/null || vm/install-deps.sh gnuplot:gnuplot-nox
 	@tests/bench.sh
@@ -180,5 +188,5 @@ fresh-check: ## make check in a clean bookworm chroot, from a fresh clone of HEA
 	@.ci/fresh-check.sh check
 
 clean: ## remove what make built (not build/src)
-	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/rootfs-extra $(B)/criu/criu $(B)/criu/criu-build*
+	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/jre.cpio.* $(B)/rootfs-extra $(B)/criu/criu $(B)/criu/criu-build*
 	@$(MAKE) -s -C tests clean

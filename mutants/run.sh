@@ -30,7 +30,7 @@ names=${*:-$all}
 
 # plan NAME SUITE...: a suite line per suite (kselftests: the program; other
 # suites: their line in the vm/testplan* file that has it, with that file's
-# "append" lines, so that a suite needing a boot of its own gets the same
+# "append" and "image" lines, so that a suite needing a boot of its own gets the same
 # boot). The baseline's expectations do not apply; the "fails-on patched"
 # ones do, since a mutant is the patched kernel.
 plan() {
@@ -41,7 +41,7 @@ plan() {
 		*/*) echo "suite $s 300 /tests/ksft-run.sh ${s%/*} ${s#*/}" ;;
 		*) f=$(grep -l "^suite $s " "$top"/vm/testplan* | head -n 1)
 		   [ -n "$f" ] || { echo "# mutants: no suite $s in vm/testplan*"; continue; }
-		   grep "^append " "$f"
+		   grep -E "^(append|image) " "$f"
 		   grep -m 1 "^suite $s " "$f" ;;
 		esac
 		grep "^fails-on [^ ]*patched[^ ]* $s:" "$f"

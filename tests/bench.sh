@@ -4,8 +4,9 @@
 # Each kernel boots once and runs tests/cr-bench (PID placement; the common
 # paths twice, so that each kernel is also compared with itself: that is the
 # noise); the patched kernel also times CRIU with 256 MiB as uid 1000 and as
-# root. Absolute times under software emulation mean little: the tables are
-# ratios. Output: build/results/bench.md and build/results/pid-placement.png.
+# root, and a JVM service's time to first answer (tests/criu-jvm.sh bench).
+# Absolute times under software emulation mean little: the tables are ratios.
+# Output: build/results/bench.md and build/results/pid-placement.png.
 #
 # BENCH_QUICK=1 runs the short version (minutes instead of most of an hour).
 set -u
@@ -21,8 +22,11 @@ for k in baseline patched; do
 		echo "suite pid-placement 3600 /tests/bench-run.sh $quick pid-placement --data /mnt/share/pid-placement.dat"
 		echo "suite paths-1 900 /tests/bench-run.sh $quick paths"
 		echo "suite paths-2 900 /tests/bench-run.sh $quick paths"
-		[ $k = baseline ] ||
+		[ $k = baseline ] || {
 			echo "suite criu-256m 1800 env ROUNDS=1 STATE_MIB=256 /tests/criu-state.sh"
+			echo "image jre"
+			echo "suite jvm 3600 /tests/criu-jvm.sh bench ${quick:+2}${quick:-5}"
+		}
 	} >"$plan"
 	GUEST_TIMEOUT=5400 "$top/vm/boot.sh" $k "$plan" "$res/$k"
 	cp "$res/$k/share/pid-placement.dat" "$res/pid-placement-$k.dat" 2>/dev/null
@@ -75,6 +79,13 @@ median() { # kernel suite path: the median of one path in a paths table
 	echo "## CRIU, 256 MiB of touched memory, patched kernel"
 	echo
 	section patched criu-256m | sed -n 's/^# timing: /- /p'
+	echo
+	echo "## A warmed-up JVM service (tests/jvm), patched kernel"
+	echo
+	echo "From launch (or criu restore) to the first HTTP answer; the methods take turns"
+	echo "within each round. AOT cache: the JDK's own start-up cache (-XX:AOTCache)."
+	echo
+	section patched jvm | grep -v '^#'
 	echo
 	echo "![time per placed process](pid-placement.png)"
 } >"$res/bench.md"

@@ -53,7 +53,14 @@ grep '^suite ' "$out/$p.plan" >"$o/testplan"
 [ ! -d "$b/kselftest" ] || cp -a "$b/kselftest" "$o/kselftest"
 cp -a "$b/tests" "$o/tests"
 (cd "$o" && find . | cpio -o -H newc --quiet) >"$out/overlay.cpio"
-cat "$b/rootfs.cpio" "$out/overlay.cpio" >"$out/initrd.cpio"
+# A plan's "image NAME" lines: build/NAME.cpio goes in too (the JRE is one:
+# only the boots that need its 250 MB carry it).
+images=
+for i in $(sed -n 's/^image //p' "$out/$p.plan"); do
+	[ -r "$b/$i.cpio" ] || { echo "boot.sh: plan $p needs build/$i.cpio" >&2; exit 1; }
+	images="$images $b/$i.cpio"
+done
+cat "$b/rootfs.cpio" $images "$out/overlay.cpio" >"$out/initrd.cpio"
 rm -rf "$o" "$out/overlay.cpio"
 
 # A plan's "append ARG..." lines: kernel command-line arguments for its boot.

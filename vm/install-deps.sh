@@ -31,6 +31,7 @@ sphinx-build:python3-sphinx
 /usr/lib/python3/dist-packages/yaml:python3-yaml
 dot:graphviz
 checkpolicy:checkpolicy
+javac:openjdk-17-jdk-headless
 "
 # Extra entries for one target, in the same form: vm/install-deps.sh gnuplot:gnuplot-nox;
 # with --only, just those.
