@@ -121,6 +121,30 @@ case_ "no end marker on the result channel" 1 "never wrote '# guest-done'" \
 	"edit patched/t.tap '/# guest-done/d'"
 case_ "a WARNING in the kernel log" 1 'line 2: \[ *1.0+\] WARNING: CPU: 0' \
 	"echo '[    1.000000] WARNING: CPU: 0 PID: 1 at kernel/foo.c:1' >>patched/t.console.log"
+# The debug kernels' reports (KASAN, KFENCE, lockdep, atomic sleep, debug
+# objects, hung tasks, KCSAN, RCU stalls): each one alone fails the run.
+while IFS='|' read -r what line; do
+	case_ "a report of $what in the kernel log" 1 'line 2: \[ *3\.50+\] ' \
+		"echo '[    3.500000] $line' >>patched/t.console.log"
+done <<-'EOF'
+	KASAN|BUG: KASAN: slab-use-after-free in set_tid_check+0x1/0x2
+	KFENCE|BUG: KFENCE: out-of-bounds read in proc_map_files_get_link+0x1/0x2
+	lockdep|WARNING: possible circular locking dependency detected
+	lockdep (irq)|WARNING: inconsistent lock state
+	atomic sleep|BUG: sleeping function called from invalid context at kernel/seccomp.c:1
+	debug objects|ODEBUG: free active (active state 0) object: 0000 object type: timer_list
+	hung task|INFO: task cr-fuzz:99 blocked for more than 120 seconds.
+	KCSAN|BUG: KCSAN: data-race in __seccomp_filter / ptrace_setoptions
+	RCU stall|rcu: INFO: rcu_preempt self-detected stall on CPU
+EOF
+case_ "fails-on patched: on patched-debug too, and it fails as it must" 0 \
+	'^12 passed, 0 failed, 2 skipped' \
+	"mv patched patched-debug && echo patched-debug >patched-debug/kernel &&
+	 echo 'fails-on patched a:works' >>patched-debug/t.plan && edit patched-debug/t.tap 's/^ok 1 works/not ok 1 works/; s/a rc=0/a rc=1/'"
+case_ "fails-on patched: on patched-debug, a pass is a lost control" 1 \
+	'passed, but must fail on the patched-debug kernel' \
+	"mv patched patched-debug && echo patched-debug >patched-debug/kernel &&
+	 echo 'fails-on patched a:works' >>patched-debug/t.plan"
 case_ "a bail-out that follows no required failure" 1 'bailed out: no image' \
 	"edit patched/t.tap 's/^ok 2 still denied without it/Bail out! no image/'"
 case_ "a bail-out after failures all required on the baseline: reported once, not counted" 0 \

@@ -13,9 +13,11 @@
 #   baseline   the control kernel: "baseline-fails SUITE:CASE" lines apply
 #   mutant-*   a kernel that grants too much or too little: at least one case
 #              must fail ("killed"); the run stays clean otherwise
-#   any other  every case must pass
+#   any other  every case must pass; patched-NAME (the series built with
+#              other checks: patched-debug) also counts as patched for
+#              "fails-on patched"
 # On any kernel, a case named by "baseline-fails" (on the baseline) or by
-# "fails-on KERNEL[,KERNEL...] SUITE:CASE" (on those kernels; a mutant counts
+# "fails-on KERNEL[,KERNEL...] SUITE:CASE" (on those kernels; a mutant and patched-NAME count
 # as patched) is a control: it must fail there, and a pass, a skip or no such
 # case at all is a lost control.
 #
@@ -38,7 +40,12 @@ summary=
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Kernel-log reports that fail a run: the kernel's own and its sanitizers'.
-klog_bad='(BUG:|WARNING:|Oops|KASAN|UBSAN|KFENCE|Kernel panic|general protection fault|invalid opcode|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage)'
+# The debug kernels' reports start with BUG: or WARNING: too (BUG: KASAN:,
+# BUG: KFENCE:, BUG: KCSAN:, BUG: sleeping function called from invalid
+# context, lockdep's WARNING: possible circular locking dependency ...);
+# the rest are the lines of those that do not (debug objects, hung tasks,
+# RCU stalls), and the reports' names, in case the first line is lost.
+klog_bad='(BUG:|WARNING:|Oops|KASAN|UBSAN|KFENCE|KCSAN|ODEBUG:|Kernel panic|general protection fault|invalid opcode|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|blocked for more than|detected stalls? on CPU|self-detected stall)'
 
 declare -A cnt mkills
 kernels=() suites=() failures=() skips=() notrun=() unplanned=() mutants=()
@@ -90,8 +97,9 @@ judge_plan() {
 		kselftests) colls+=(${rest}) ;;
 		baseline-fails) [ "$k" != baseline ] || xfail+=("$a${rest:+ $rest}") ;;
 		fails-on)
-			# the kernels it must fail on; a mutant is the patched kernel's
-			[[ ",$a," == *",$k,"* || ( $role = mutant && ",$a," == *",patched,"* ) ]] &&
+			# the kernels it must fail on; a mutant is the patched kernel's,
+			# and so is patched-NAME (the series built with other checks)
+			[[ ",$a," == *",$k,"* || ( ( $role = mutant || $k == patched-* ) && ",$a," == *",patched,"* ) ]] &&
 				xfail+=("$rest") ;;
 		may-skip|may-fail)
 			line="$a${rest:+ $rest}"
