@@ -51,7 +51,11 @@ esac
 
 # The plan: one "suite NAME TIMEOUT COMMAND..." line per suite (vm/boot.sh
 # expanded it on the host; the host judges what comes back).
+# timeout_scale=N (vm/boot.sh's TIMEOUT_SCALE): a slow kernel (the debug
+# one) gets N times each suite's time.
+scale=$(arg timeout_scale)
 while read -r _ name limit cmd; do
+	limit=$(( limit * ${scale:-1} ))
 	echo "  running $name" >/dev/console
 	start=$(date +%s)
 	( cd /tmp && timeout -k 5 "$limit" sh -c "$cmd" ) </dev/null >/tmp/suite.out 2>&1
