@@ -29,15 +29,16 @@ export KBUILD_BUILD_TIMESTAMP := 2000-01-01
 KCC = $(if $(shell command -v ccache),ccache gcc,gcc)
 
 # The configs are made by a pattern rule on the way to bzImage: keep them.
-.SECONDARY: $(foreach k,$(KERNELS),$(B)/obj-$k/.config)
+.SECONDARY: $(foreach k,$(KERNELS) debug,$(B)/obj-$k/.config)
 
-srcdir = $(if $(filter patched,$1),$(SRC),$(B)/$1)
+# (debug: the patched series with the expensive checks, below)
+srcdir = $(if $(filter patched debug,$1),$(SRC),$(B)/$1)
 obj    = $(B)/obj-$1
 
 stage = @printf '\n==> %s\n' "$1"
 
 .PHONY: all run check bench mutants fresh-check deps tree export lint bisect debian-config htmldocs \
-	kernels selftests tests rootfs judge-selftest clean help
+	kernels selftests tests rootfs judge-selftest clean help check-debug fuzz
 all: help
 help: ## this list
 	@sed -n 's/^\([a-z%-]*\):.*## \(.*\)/  make \1\t\2/p' Makefile | expand -t 24
@@ -168,6 +169,56 @@ judge-selftest: ## the judge's own test, on canned results
 	@echo "suite judge-selftest 120 vm/judge-selftest.sh" >$(B)/results-host/host.in
 	@vm/host-run.sh $(B)/results-host/host.in $(B)/results-host
 
+## --- The debug kernel and fuzzing ----------------------------------------------------
+# The series as build/src has it, built with the expensive checks too (KASAN,
+# KFENCE, lockdep, atomic sleep, debug objects): kconfig/*.config, then
+# kconfig/debug-kernel/*.config, in build/obj-debug. In the results it is
+# "patched-debug": every case must pass, and the "fails-on patched" controls
+# (a userspace criu's holes) apply to it as to the patched kernel.
+DEBUG_FRAGMENTS = kconfig/*.config kconfig/debug-kernel/*.config
+DEBUG_IMAGE = $(B)/obj-debug/arch/x86/boot/bzImage
+# Every plan, and the fuzzing boot. Under KASAN and lockdep the guest runs
+# about N times slower: each suite gets TIMEOUT_SCALE times its time, and a
+# boot DEBUG_GUEST_TIMEOUT seconds.
+DEBUG_PLANS ?= $(PLANS) vm/testplan.fuzz
+DEBUG_TIMEOUT_SCALE ?= 4
+DEBUG_GUEST_TIMEOUT ?= 3600
+# make fuzz FUZZ_SEED=N FUZZ_CALLS=M: another seed, more calls (default: the plan's).
+FUZZ_SEED ?=
+FUZZ_CALLS ?=
+
+$(B)/obj-debug/.config: $(wildcard kconfig/*.config kconfig/debug-kernel/*.config) vm/kconfig.sh | tree
+	@vm/kconfig.sh $(SRC) $(B)/obj-debug $(DEBUG_FRAGMENTS)
+
+# trinity, the system call fuzzer: an archive of its own, like the JRE.
+$(B)/trinity.cpio: vm/mkpkg.sh $(B)/rootfs.built
+	$(call stage,trinity: the system call fuzzer, for the fuzzing boot)
+	@s=$$(date +%s); vm/mkpkg.sh $(B)/rootfs $@ trinity test -x /usr/bin/trinity && \
+	echo "  TRINITY $$(du -sh $@ | cut -f1) build/trinity.cpio in $$(( $$(date +%s) - s )) s"
+
+# The fuzzing plan as the guest gets it: FUZZ_SEED and FUZZ_CALLS put in.
+$(B)/fuzz-plan/testplan.fuzz: vm/testplan.fuzz FORCE
+	@mkdir -p $(@D)
+	@sed -E $(if $(FUZZ_SEED),-e 's/(cr-fuzz.sh (fuzz|trinity)) [0-9]+/\1 $(FUZZ_SEED)/') \
+		$(if $(FUZZ_CALLS),-e 's/(cr-fuzz.sh (fuzz|trinity) [0-9]+) [0-9]+/\1 $(FUZZ_CALLS)/') $< >$@
+
+# debug-boot RESULTS-DIR PLAN...: boot the debug kernel with each plan, then judge.
+debug-boot = rm -rf $1; s=$$(date +%s); \
+	for plan in $2; do \
+		BZIMAGE=$(DEBUG_IMAGE) GUEST_TIMEOUT=$(DEBUG_GUEST_TIMEOUT) TIMEOUT_SCALE=$(DEBUG_TIMEOUT_SCALE) \
+		vm/boot.sh patched-debug $$plan $1 || exit 1; done; \
+	echo "  GUEST   patched-debug: $(words $2) boots in $$(( $$(date +%s) - s )) s"; \
+	vm/judge.sh -o $1/summary.txt $1 >/dev/null || { sed -n '/^Failed:/,$$p' $1/summary.txt; exit 1; }; \
+	tail -n 1 $1/summary.txt
+
+check-debug: $(DEBUG_IMAGE) $(B)/rootfs.cpio $(B)/jre.cpio $(B)/trinity.cpio $(B)/fuzz-plan/testplan.fuzz selftests tests ## the patched kernel with KASAN, KFENCE, lockdep: every plan and the fuzzing, judged
+	$(call stage,guest: patched-debug kernel (KASAN, KFENCE, lockdep, debug objects))
+	@$(call debug-boot,$(B)/results-patched-debug,$(patsubst vm/testplan.fuzz,$(B)/fuzz-plan/testplan.fuzz,$(DEBUG_PLANS)))
+
+fuzz: $(DEBUG_IMAGE) $(B)/rootfs.cpio $(B)/trinity.cpio $(B)/fuzz-plan/testplan.fuzz tests ## fuzz the series' paths on the debug kernel as an ordinary user (FUZZ_SEED=, FUZZ_CALLS=)
+	$(call stage,fuzzing: patched-debug kernel, uid 1000 with CAP_CHECKPOINT_RESTORE)
+	@$(call debug-boot,$(B)/results-fuzz,$(B)/fuzz-plan/testplan.fuzz)
+
 ## --- The README's two commands -----------------------------------------------------
 check: lint judge-selftest $(foreach k,$(KERNELS),boot-$k) ## everything: lint, the judge's test, every kernel, the mutants, the summary
 	@$(if $(MUTANTS),rm -rf $(B)/results-mutant-*; mutants/run.sh $(filter-out all,$(MUTANTS)) || true)
@@ -188,5 +239,5 @@ fresh-check: ## make check in a clean bookworm chroot, from a fresh clone of HEA
 	@.ci/fresh-check.sh check
 
 clean: ## remove what make built (not build/src)
-	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/jre.cpio.* $(B)/rootfs-extra $(B)/criu/criu $(B)/criu/criu-build*
+	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/fuzz-plan $(B)/jre.cpio.* $(B)/rootfs-extra $(B)/criu/criu $(B)/criu/criu-build*
 	@$(MAKE) -s -C tests clean
