@@ -29,16 +29,16 @@ export KBUILD_BUILD_TIMESTAMP := 2000-01-01
 KCC = $(if $(shell command -v ccache),ccache gcc,gcc)
 
 # The configs are made by a pattern rule on the way to bzImage: keep them.
-.SECONDARY: $(foreach k,$(KERNELS) debug,$(B)/obj-$k/.config)
+.SECONDARY: $(foreach k,$(KERNELS) debug kcsan,$(B)/obj-$k/.config)
 
 # (debug: the patched series with the expensive checks, below)
-srcdir = $(if $(filter patched debug,$1),$(SRC),$(B)/$1)
+srcdir = $(if $(filter patched debug kcsan,$1),$(SRC),$(B)/$1)
 obj    = $(B)/obj-$1
 
 stage = @printf '\n==> %s\n' "$1"
 
 .PHONY: all run check bench mutants fresh-check deps tree export lint bisect debian-config htmldocs \
-	kernels selftests tests rootfs judge-selftest clean help check-debug fuzz
+	kernels selftests tests rootfs judge-selftest clean help check-debug fuzz check-kcsan
 all: help
 help: ## this list
 	@sed -n 's/^\([a-z%-]*\):.*## \(.*\)/  make \1\t\2/p' Makefile | expand -t 24
@@ -218,6 +218,23 @@ check-debug: $(DEBUG_IMAGE) $(B)/rootfs.cpio $(B)/jre.cpio $(B)/trinity.cpio $(B
 fuzz: $(DEBUG_IMAGE) $(B)/rootfs.cpio $(B)/trinity.cpio $(B)/fuzz-plan/testplan.fuzz tests ## fuzz the series' paths on the debug kernel as an ordinary user (FUZZ_SEED=, FUZZ_CALLS=)
 	$(call stage,fuzzing: patched-debug kernel, uid 1000 with CAP_CHECKPOINT_RESTORE)
 	@$(call debug-boot,$(B)/results-fuzz,$(B)/fuzz-plan/testplan.fuzz)
+
+# KCSAN excludes KASAN: a kernel of its own (build/obj-kcsan, kconfig/kcsan/),
+# with two CPUs, running the seccomp suspension and ptrace suites again and
+# again beside cr-fuzz's ptrace races (vm/testplan.kcsan). Not part of make
+# check: KCSAN also reports the base kernel's benign races; read its report.
+$(B)/obj-kcsan/.config: $(wildcard kconfig/*.config kconfig/kcsan/*.config) vm/kconfig.sh | tree
+	@vm/kconfig.sh $(SRC) $(B)/obj-kcsan kconfig/*.config kconfig/kcsan/*.config
+
+check-kcsan: $(B)/obj-kcsan/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests ## the patched kernel with KCSAN, two CPUs: the seccomp and ptrace suites in a loop
+	$(call stage,guest: patched-kcsan kernel (KCSAN, 2 CPUs))
+	@rm -rf $(B)/results-patched-kcsan
+	@BZIMAGE=$(B)/obj-kcsan/arch/x86/boot/bzImage QEMU_SMP=2 GUEST_TIMEOUT=$(DEBUG_GUEST_TIMEOUT) \
+		vm/boot.sh patched-kcsan vm/testplan.kcsan $(B)/results-patched-kcsan
+	@vm/judge.sh -o $(B)/results-patched-kcsan/summary.txt $(B)/results-patched-kcsan >/dev/null || \
+		{ sed -n '/^Failed:/,$$p' $(B)/results-patched-kcsan/summary.txt; \
+		  grep -c 'BUG: KCSAN' $(B)/results-patched-kcsan/testplan.kcsan.console.log | sed 's/$$/ KCSAN reports/'; exit 1; }
+	@tail -n 1 $(B)/results-patched-kcsan/summary.txt
 
 ## --- The README's two commands -----------------------------------------------------
 check: lint judge-selftest $(foreach k,$(KERNELS),boot-$k) ## everything: lint, the judge's test, every kernel, the mutants, the summary

@@ -7,7 +7,7 @@
 # sentinel is unchanged at the end.
 #
 #   cr-fuzz.sh start              start the sentinel (as root, then uid 2000)
-#   cr-fuzz.sh fuzz SEED CALLS    tests/cr-fuzz.c, every path, CALLS calls each
+#   cr-fuzz.sh fuzz SEED CALLS [PATH]  tests/cr-fuzz.c, every path (or PATH), CALLS calls each
 #   cr-fuzz.sh trinity SEED CALLS trinity on the series' system calls
 #   cr-fuzz.sh check              the sentinel is as it was
 #
@@ -42,7 +42,7 @@ start)
 	! grep -q '^not ok' "$w/s/report" || tap_failed=1
 	tap_exit ;;
 fuzz)
-	seed=$2 calls=$3
+	seed=$2 calls=$3 only=${4:+-p $4}
 	# The administrator's switch flips under the fuzzer, as it may.
 	sw=/proc/sys/kernel/seccomp/checkpoint_restore
 	old=$(cat $sw 2>/dev/null)
@@ -51,7 +51,7 @@ fuzz)
 		flip=$!
 	fi
 	mkdir -p /tmp/cr-fuzz && chown 1000:1000 /tmp/cr-fuzz && cd /tmp/cr-fuzz &&
-	fuzz_user /tests/cr-fuzz run -s "$seed" -n "$calls" -t "$(sentinel_pid)" -t 1
+	fuzz_user /tests/cr-fuzz run -s "$seed" -n "$calls" $only -t "$(sentinel_pid)" -t 1
 	rc=$?
 	[ -z "$old" ] || { kill "$flip"; wait "$flip" 2>/dev/null; echo "$old" >$sw; }
 	exit $rc ;;
@@ -95,6 +95,6 @@ check)
 		eval "grep -q '^ok' '$w/s/report' && ! grep -q '^not ok' '$w/s/report'"
 	tap_exit ;;
 *)
-	echo "usage: cr-fuzz.sh start|fuzz SEED CALLS|trinity SEED CALLS|check" >&2
+	echo "usage: cr-fuzz.sh start|fuzz SEED CALLS [PATH]|trinity SEED CALLS|check" >&2
 	exit 2 ;;
 esac

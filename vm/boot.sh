@@ -16,7 +16,7 @@
 # GUEST_TIMEOUT (seconds, default 900), TIMEOUT_SCALE (N: each suite gets N
 # times the time its plan line gives it, for a slow kernel; default 1), FAULT
 # (hang|warn|noresult: make the guest misbehave, to show that the judge
-# notices).
+# notices), QEMU_SMP (CPUs, default 1: the KCSAN kernel wants 2).
 set -u
 name=$1 plan=$2 out=$3
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,7 +73,7 @@ append=$(sed -n 's/^append //p' "$out/$p.plan" | tr '\n' ' ')
 start=$(date +%s)
 printf '  BOOT    %s kernel, plan %s (timeout %ss) ... ' "$name" "$p" "$limit"
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-machine pc -cpu max -m 3072 -nodefaults -nographic -no-reboot \
+	-machine pc -cpu max -smp "${QEMU_SMP:-1}" -m 3072 -nodefaults -nographic -no-reboot \
 	-kernel "$image" -initrd "$out/initrd.cpio" \
 	-append "console=ttyS0 printk.time=1 panic=-1 tsc=reliable rdinit=/init fault=${FAULT:-} timeout_scale=${TIMEOUT_SCALE:-1} $append" \
 	-serial "file:$console" -serial "file:$results" \
