@@ -317,7 +317,9 @@ static void fuzz_ptrace(unsigned long n)
 	if (chance(2))
 		pthread_create(&th, NULL, confine, &t);
 	while (n--) {
-		if (child < 0 || chance(8)) {
+		int fresh = chance(8);	/* drawn every time: replays stay in step */
+
+		if (child < 0 || fresh) {
 			uint64_t s = rnd();
 
 			child = fork();
