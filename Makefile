@@ -199,7 +199,7 @@ $(B)/trinity.cpio: vm/mkpkg.sh $(B)/rootfs.built
 # The fuzzing plan as the guest gets it: FUZZ_SEED and FUZZ_CALLS put in.
 $(B)/fuzz-plan/testplan.fuzz: vm/testplan.fuzz FORCE
 	@mkdir -p $(@D)
-	@sed -E $(if $(FUZZ_SEED),-e 's/(cr-fuzz.sh (fuzz|trinity)) [0-9]+/\1 $(FUZZ_SEED)/') \
+	@sed -E -e '' $(if $(FUZZ_SEED),-e 's/(cr-fuzz.sh (fuzz|trinity)) [0-9]+/\1 $(FUZZ_SEED)/') \
 		$(if $(FUZZ_CALLS),-e 's/(cr-fuzz.sh (fuzz|trinity) [0-9]+) [0-9]+/\1 $(FUZZ_CALLS)/') $< >$@
 
 # debug-boot RESULTS-DIR PLAN...: boot the debug kernel with each plan, then judge.
