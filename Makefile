@@ -192,7 +192,7 @@ $(B)/obj-debug/.config: $(wildcard kconfig/*.config kconfig/debug-kernel/*.confi
 
 # trinity, the system call fuzzer: an archive of its own, like the JRE.
 $(B)/trinity.cpio: vm/mkpkg.sh $(B)/rootfs.built
-	$(call stage,trinity: the system call fuzzer, for the fuzzing boot)
+	$(call stage,trinity: the system call fuzzer (for the fuzzing boot))
 	@s=$$(date +%s); vm/mkpkg.sh $(B)/rootfs $@ trinity test -x /usr/bin/trinity && \
 	echo "  TRINITY $$(du -sh $@ | cut -f1) build/trinity.cpio in $$(( $$(date +%s) - s )) s"
 
@@ -216,7 +216,7 @@ check-debug: $(DEBUG_IMAGE) $(B)/rootfs.cpio $(B)/jre.cpio $(B)/trinity.cpio $(B
 	@$(call debug-boot,$(B)/results-patched-debug,$(patsubst vm/testplan.fuzz,$(B)/fuzz-plan/testplan.fuzz,$(DEBUG_PLANS)))
 
 fuzz: $(DEBUG_IMAGE) $(B)/rootfs.cpio $(B)/trinity.cpio $(B)/fuzz-plan/testplan.fuzz tests ## fuzz the series' paths on the debug kernel as an ordinary user (FUZZ_SEED=, FUZZ_CALLS=)
-	$(call stage,fuzzing: patched-debug kernel, uid 1000 with CAP_CHECKPOINT_RESTORE)
+	$(call stage,fuzzing: patched-debug kernel (uid 1000 with CAP_CHECKPOINT_RESTORE))
 	@$(call debug-boot,$(B)/results-fuzz,$(B)/fuzz-plan/testplan.fuzz)
 
 # KCSAN excludes KASAN: a kernel of its own (build/obj-kcsan, kconfig/kcsan/),
@@ -227,7 +227,7 @@ $(B)/obj-kcsan/.config: $(wildcard kconfig/*.config kconfig/kcsan/*.config) vm/k
 	@vm/kconfig.sh $(SRC) $(B)/obj-kcsan kconfig/*.config kconfig/kcsan/*.config
 
 check-kcsan: $(B)/obj-kcsan/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests ## the patched kernel with KCSAN, two CPUs: the seccomp and ptrace suites in a loop
-	$(call stage,guest: patched-kcsan kernel (KCSAN, 2 CPUs))
+	$(call stage,guest: patched-kcsan kernel (KCSAN on 2 CPUs))
 	@rm -rf $(B)/results-patched-kcsan
 	@BZIMAGE=$(B)/obj-kcsan/arch/x86/boot/bzImage QEMU_SMP=2 GUEST_TIMEOUT=$(DEBUG_GUEST_TIMEOUT) \
 		vm/boot.sh patched-kcsan vm/testplan.kcsan $(B)/results-patched-kcsan
