@@ -209,7 +209,7 @@ checkpoint)
 restore)
 	echo "1..9"
 	setup_root
-	read -r token stopped data born <"$top/checkpointed" 2>/dev/null
+	read -r token stopped data born 2>/dev/null <"$top/checkpointed"
 	ok "the previous boot left a complete checkpoint" \
 		sh -c "[ -n '$token' ] && [ -s $img/inventory.img ] && [ -s $img/descriptors.json ]"
 	[ -n "$token" ] || bail_out "no checkpoint from the previous boot"
