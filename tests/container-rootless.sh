@@ -77,16 +77,18 @@ make_bundle() {
 	# submounts (the host's cgroup2 here) are locked in the container's
 	# user namespace; CRIU restores such a bind mount non-recursively,
 	# which the kernel refuses (EINVAL) on a mount with locked children.
-	as_user python3 - "$bundle/config.json" <<-'EOF'
-	import json, sys
+	# (CTR_KEEP_SYS=1 keeps it, to see where that stands.)
+	as_user env CTR_KEEP_SYS="${CTR_KEEP_SYS:-}" python3 - "$bundle/config.json" <<-'EOF'
+	import json, os, sys
 	p = sys.argv[1]
 	c = json.load(open(p))
 	c["process"]["args"] = ["/ctr-init"]
 	c["process"]["terminal"] = False
 	c["root"]["readonly"] = False
 	c["hostname"] = "rootless-ctr"
-	c["mounts"] = [m for m in c["mounts"] if not m["destination"].startswith("/sys")]
-	c["linux"]["maskedPaths"] = [m for m in c["linux"]["maskedPaths"] if not m.startswith("/sys")]
+	if not os.environ.get("CTR_KEEP_SYS"):
+	    c["mounts"] = [m for m in c["mounts"] if not m["destination"].startswith("/sys")]
+	    c["linux"]["maskedPaths"] = [m for m in c["linux"]["maskedPaths"] if not m.startswith("/sys")]
 	json.dump(c, open(p, "w"), indent=1)
 	EOF
 }
