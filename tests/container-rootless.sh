@@ -54,6 +54,8 @@ running() { [ "$(ctr_status)" = running ]; }
 listed_running() { urunc list | awk -v id=$id '$1 == id && $3 == "running" { f = 1 } END { exit !f }'; }
 nspid() { sed -n 's/^NSpid:[[:space:]]*//p' /proc/$1/status | awk '{ print $NF }'; }
 sum() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+# mounts PID: the mount points of PID's namespace and their file systems
+mounts() { awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { print $5, $(i + 1); break } }' /proc/$1/mountinfo | sort; }
 
 setup_root() {
 	# runc finds no cgroup mount otherwise ("no cgroup mount found in
@@ -72,23 +74,15 @@ make_bundle() {
 	head -c 65536 /dev/urandom >"$rootfs"/data
 	chown -R $USER_ID:$USER_ID "$top"
 	(cd "$bundle" && as_user "$RUNC" spec --rootless) || return 1
-	# The init, no terminal (detached), a writable root. /sys is left out:
-	# the rootless spec bind-mounts the host's /sys recursively, and its
-	# submounts (the host's cgroup2 here) are locked in the container's
-	# user namespace; CRIU restores such a bind mount non-recursively,
-	# which the kernel refuses (EINVAL) on a mount with locked children.
-	# (CTR_KEEP_SYS=1 keeps it, to see where that stands.)
-	as_user env CTR_KEEP_SYS="${CTR_KEEP_SYS:-}" python3 - "$bundle/config.json" <<-'EOF'
-	import json, os, sys
+	# The init, no terminal (detached), a writable root, a host name.
+	as_user python3 - "$bundle/config.json" <<-'EOF'
+	import json, sys
 	p = sys.argv[1]
 	c = json.load(open(p))
 	c["process"]["args"] = ["/ctr-init"]
 	c["process"]["terminal"] = False
 	c["root"]["readonly"] = False
 	c["hostname"] = "rootless-ctr"
-	if not os.environ.get("CTR_KEEP_SYS"):
-	    c["mounts"] = [m for m in c["mounts"] if not m["destination"].startswith("/sys")]
-	    c["linux"]["maskedPaths"] = [m for m in c["linux"]["maskedPaths"] if not m.startswith("/sys")]
 	json.dump(c, open(p, "w"), indent=1)
 	EOF
 }
@@ -126,6 +120,8 @@ start_phase() {
 		wait_for 10 count_above "$rootfs/count" 9
 	token=$(token_of "$rootfs/count")
 	born=$(cat "$rootfs/born" 2>/dev/null) data=$(sum "$rootfs/data")
+	mounts "$hpid" >"$top/mounts"
+	echo "# its mounts: $(awk '{ print $1 }' "$top/mounts" | tr '\n' ' ')"
 	echo "# container: host pid $hpid, born '$born', token $token"
 }
 
@@ -137,7 +133,7 @@ checkpoint_phase() {
 	urunc checkpoint --image-path "$img" --work-path "$work" "$id" </dev/null >"$top/checkpoint.out" 2>&1
 	rc=$?
 	diag <"$top/checkpoint.out"
-	grep -h 'Error' "$work/dump.log" 2>/dev/null | tail -n 5 | diag
+	[ $rc = 0 ] || tail -n 3 "$work/dump.log" 2>/dev/null | diag
 	ok "uid $USER_ID checkpointed the container (runc checkpoint)" [ $rc = 0 ]
 	stopped=$(count_of "$rootfs/count")
 	if [ $rc = 0 ]; then
@@ -164,7 +160,7 @@ restore_phase() {
 		</dev/null >"$top/restore.out" 2>&1
 	rc=$?
 	diag <"$top/restore.out"
-	grep -h 'Error' "$work.restore/restore.log" 2>/dev/null | tail -n 5 | diag
+	[ $rc = 0 ] || grep -h 'Error' "$work.restore/restore.log" 2>/dev/null | tail -n 5 | diag
 	ok "uid $USER_ID restored the container (runc restore)" [ $rc = 0 ]
 	[ $rc = 0 ] || bail_out "the restore failed"
 	ok "the container is running in runc list" wait_for 10 listed_running
@@ -186,6 +182,8 @@ restore_phase() {
 		sh -c "[ \"\$(nsenter -t $npid -u hostname)\" = rootless-ctr ]"
 	ok "its state carried on: token $token in memory, counting on from $stopped" \
 		resumed "$rootfs/count" "$token" "$stopped"
+	same_mounts() { mounts "$npid" | diff "$top/mounts" - | diag; [ "${PIPESTATUS[1]}" = 0 ]; }
+	ok "its mounts are as they were (mount points and file systems, /sys from the host)" same_mounts
 	ok "its files are intact (/data, /born)" \
 		sh -c "[ \"\$(sha256sum $rootfs/data | cut -d' ' -f1)\" = $data ] && [ \"\$(cat $rootfs/born)\" = '$born' ]"
 	echo "# count now $(count_of "$rootfs/count")"
@@ -196,7 +194,7 @@ restore_phase() {
 
 case $1 in
 run)
-	echo "1..14"
+	echo "1..15"
 	start_phase
 	checkpoint_phase
 	restore_phase
@@ -209,7 +207,7 @@ checkpoint)
 	echo "$token $stopped $data $born" >"$top/checkpointed"
 	;;
 restore)
-	echo "1..9"
+	echo "1..10"
 	setup_root
 	read -r token stopped data born 2>/dev/null <"$top/checkpointed"
 	ok "the previous boot left a complete checkpoint" \
