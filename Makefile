@@ -125,11 +125,22 @@ $(B)/criu/criu: criu/build.sh criu/VERSION criu/patches/series $(wildcard criu/p
 	@s=$$(date +%s); criu/build.sh $(B)/rootfs $@ && \
 	echo "  CRIU    built in $$(( $$(date +%s) - s )) s"
 
-# The debootstrapped tree stays as it was built; criu-patched goes into a
-# second archive, appended (the kernel unpacks both).
-$(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu
+# runc from Debian's source of the guest's runc with runc/patches, built in a
+# copy of the guest: installed beside Debian's runc as runc-patched, for the
+# rootless container (tests/container-rootless.sh).
+$(B)/runc/runc: runc/build.sh runc/VERSION runc/patches/series $(wildcard runc/patches/*.patch) \
+		$(B)/rootfs.built
+	$(call stage,runc-patched: runc $(shell sed -n 's/^RUNC_SOURCE_VERSION=//p' runc/VERSION) + runc/patches)
+	@mkdir -p $(@D)
+	@s=$$(date +%s); runc/build.sh $(B)/rootfs $@ && \
+	echo "  RUNC    built in $$(( $$(date +%s) - s )) s"
+
+# The debootstrapped tree stays as it was built; criu-patched and runc-patched
+# go into a second archive, appended (the kernel unpacks both).
+$(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu $(B)/runc/runc
 	@rm -rf $(B)/rootfs-extra
 	@install -D -m 0755 $(B)/criu/criu $(B)/rootfs-extra/usr/local/sbin/criu-patched
+	@install -D -m 0755 $(B)/runc/runc $(B)/rootfs-extra/usr/local/sbin/runc-patched
 	@{ (cd $(B)/rootfs && find . | cpio -o -H newc --quiet) && \
 	   (cd $(B)/rootfs-extra && find . | cpio -o -H newc --quiet); } >$@
 	@echo "  ROOTFS  $$(du -sh $@ | cut -f1) build/rootfs.cpio"
@@ -270,5 +281,5 @@ fresh-check: ## make check in a clean bookworm chroot, from a fresh clone of HEA
 	@.ci/fresh-check.sh check
 
 clean: ## remove what make built (not build/src)
-	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/fuzz-plan $(B)/jre.cpio.* $(B)/rootfs-extra $(B)/criu/criu $(B)/criu/criu-build*
+	rm -rf $(B)/obj-* $(B)/results-* $(B)/kselftest* $(B)/*.cpio $(B)/fuzz-plan $(B)/jre.cpio.* $(B)/rootfs-extra $(B)/criu/criu $(B)/criu/criu-build* $(B)/runc/runc $(B)/runc/runc-build*
 	@$(MAKE) -s -C tests clean

@@ -2,8 +2,8 @@
 /*
  * What CAP_CHECKPOINT_RESTORE buys a restorer, and what the series costs.
  *
- *   cr-bench [--quick] pid-placement [--data FILE]
- *   cr-bench [--quick] paths
+ *   cr-bench [--quick] [--icount] pid-placement [--data FILE]
+ *   cr-bench [--quick] [--icount] paths
  *
  * pid-placement: in a fresh PID namespace (nothing else moves its counter),
  * the time to get one child at PID last+d by clone3 set_tid, by writing
@@ -12,13 +12,22 @@
  * paths: per-operation times of paths the series touches or every process
  * uses; the caller compares two kernels.
  *
- * Every time is a median over N repetitions after a warm-up; the spread is
- * the interquartile range (p25..p75). Under emulation only ratios mean much.
+ * What is compared is interleaved: each repetition runs every method (every
+ * path) once, in turn, so that a slow stretch of the machine hits them all
+ * alike. Every time is a median over N repetitions after a warm-up; the
+ * spread is the interquartile range (p25..p75).
+ *
+ * --icount: the guest runs under QEMU's instruction counting (-icount
+ * shift=0), where its clock advances 1 ns per instruction executed: times
+ * are then "virtual us" (thousands of instructions), not wall time, and
+ * repeat to a fraction of a percent. The flag only labels them so.
+ *
  * Must run as root. Pins itself to one CPU; raises pid_max if the largest
  * distance does not fit (global before Linux 6.14) and puts it back.
- */
+  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,7 +48,12 @@
 #define NS_LAST_PID	"/proc/sys/kernel/ns_last_pid"
 #define PID_MAX		"/proc/sys/kernel/pid_max"
 #define RESET_PID	1		/* counter value after a reset: next is 2 */
-#define BIG_PID_MAX	4194304		/* systemd's pid_max on 64-bit */
+/* pid_max for the extrapolation: the kernel's default, and systemd's (it
+ * raises the sysctl to the kernel's 64-bit limit, PID_MAX_LIMIT) */
+#define KERNEL_PID_MAX	32768
+#define SYSTEMD_PID_MAX	4194304
+/* fork-and-discard only up to this distance (100,000 PIDs: minutes) */
+#define MAX_DISCARD_D	10000
 
 enum { M_SET_TID, M_NS_LAST_PID, M_DISCARD, M_FLOOR, M_NR };
 static const char *const method[M_NR] = {
@@ -53,6 +67,7 @@ struct stats {
 };
 
 static int quick;
+static const char *unit = "us";	/* "virtual us" under --icount */
 static int reps, warm;
 static long discard_budget;	/* fork-and-discard: forks per cell, at most */
 static long pid_max, old_pid_max;
@@ -181,26 +196,35 @@ static double place(int m, long d)
 	return t1 - t0;
 }
 
-static struct stats run_cell(int m, long d)
+/* Least squares y = a + b x, with the 95 % interval of the slope b. */
+struct fit {
+	double a, b, ci;
+	int n;
+};
+
+static struct fit fit_line(const double *x, const double *y, int n)
 {
-	long budget = discard_budget / d;	/* fork-and-discard is slow */
-	int n = m != M_DISCARD || budget > reps ? reps : budget < 1 ? 1 : budget;
-	double *v = malloc(n * sizeof(*v));
-	struct stats s;
+	double mx = 0, my = 0, sxx = 0, sxy = 0, ss = 0, r;
+	struct fit f = { .n = n };
 	int i;
 
-	if (!v)
-		die(errno, "malloc");
-	write_long(NS_LAST_PID, RESET_PID);	/* every cell starts alike */
-	/* warm the path, not the distance: d=100 is enough for discard */
-	for (i = 0; i < warm; i++)
-		place(m, m == M_DISCARD && d > 100 ? 100 : d);
-	for (i = 0; i < n; i++)
-		v[i] = place(m, d);
-	s = summarize(v, n);
-
-	free(v);
-	return s;
+	for (i = 0; i < n; i++) {
+		mx += x[i] / n;
+		my += y[i] / n;
+	}
+	for (i = 0; i < n; i++) {
+		sxx += (x[i] - mx) * (x[i] - mx);
+		sxy += (x[i] - mx) * (y[i] - my);
+	}
+	f.b = sxx > 0 ? sxy / sxx : 0;
+	f.a = my - f.b * mx;
+	for (i = 0; i < n; i++) {
+		r = y[i] - f.a - f.b * x[i];
+		ss += r * r;
+	}
+	/* normal approximation of Student's t: n is in the hundreds here */
+	f.ci = n > 2 && sxx > 0 ? 1.96 * sqrt(ss / (n - 2) / sxx) : 0;
+	return f;
 }
 
 static void restore_pid_max(void)
@@ -211,18 +235,24 @@ static void restore_pid_max(void)
 
 static char *cell(char *buf, size_t len, struct stats s)
 {
-	snprintf(buf, len, "%.1f (%.1f..%.1f)", s.q[MED], s.q[P25], s.q[P75]);
+	if (!s.n)
+		snprintf(buf, len, "not run");
+	else
+		snprintf(buf, len, "%.1f (%.1f..%.1f)", s.q[MED], s.q[P25], s.q[P75]);
 	return buf;
 }
 
 static void pid_placement_ns(const char *datafile)
 {
 	static const long dist[] = { 10, 100, 1000, 10000, 100000 };
-	int nd = quick ? 4 : 5, i, m;
-	struct stats s[5][M_NR];
-	char a[64], b[64], c[64], f[64];
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, slope, icept, t;
+	enum { ND = sizeof(dist) / sizeof(dist[0]) };
+	int nd = quick ? ND - 1 : ND, i, m, r, k, ns = 0, nf = 0;
+	struct stats s[ND][M_NR], ratio[ND];
+	int n[ND][M_NR];
+	double *v[M_NR], *rv, *sx, *sy, *fx, *fy, big;
+	char a[64], b[64], c[64], e[32], f[64], q[64];
 	long need = dist[nd - 1] + 1000;
+	struct fit st, fd;
 	FILE *data = NULL;
 
 	pid_max = read_long(PID_MAX);
@@ -241,51 +271,100 @@ static void pid_placement_ns(const char *datafile)
 		data = fopen(datafile, "w");
 		if (!data)
 			die(errno, "open %s", datafile);
-		fprintf(data, "# cr-bench pid-placement: median us per placed process\n"
-			"# d set_tid ns_last_pid fork_discard floor\n");
+		fprintf(data, "# cr-bench pid-placement: median %s per placed process\n"
+			"# d set_tid ns_last_pid fork_discard floor\n", unit);
+	}
+	for (m = 0; m < M_NR; m++)
+		v[m] = malloc(reps * sizeof(double));
+	rv = malloc(reps * sizeof(double));
+	sx = malloc(nd * reps * sizeof(double));
+	sy = malloc(nd * reps * sizeof(double));
+	fx = malloc(nd * reps * sizeof(double));
+	fy = malloc(nd * reps * sizeof(double));
+	if (!v[M_NR - 1] || !rv || !sx || !sy || !fx || !fy)
+		die(errno, "malloc");
+
+	for (i = 0; i < nd; i++) {
+		long d = dist[i], budget = discard_budget / d;
+		/* fork-and-discard is slow: fewer repetitions, at least one,
+		 * none past MAX_DISCARD_D (its line is plain by then) */
+		int nd_discard = d > MAX_DISCARD_D ? 0 :
+				 budget > reps ? reps : budget < 1 ? 1 : budget;
+
+		write_long(NS_LAST_PID, RESET_PID);	/* every distance starts alike */
+		/* warm the paths, not the distance: d=100 is enough for discard */
+		for (k = 0; k < warm; k++)
+			for (m = 0; m < M_NR; m++)
+				place(m, m == M_DISCARD && d > 100 ? 100 : d);
+		memset(n[i], 0, sizeof(n[i]));
+		for (r = 0; r < reps; r++)
+			for (m = 0; m < M_NR; m++)
+				if (m != M_DISCARD || r < nd_discard)
+					v[m][n[i][m]++] = place(m, d);
+		for (r = 0; r < reps; r++) {
+			/* set_tid against the floor of the same repetition */
+			rv[r] = v[M_SET_TID][r] / v[M_FLOOR][r];
+			sx[ns] = d;
+			sy[ns++] = v[M_SET_TID][r] - v[M_FLOOR][r];
+		}
+		for (r = 0; r < n[i][M_DISCARD]; r++) {
+			fx[nf] = d;
+			fy[nf++] = v[M_DISCARD][r];
+		}
+		for (m = 0; m < M_NR; m++)
+			if (n[i][m])
+				s[i][m] = summarize(v[m], n[i][m]);
+			else
+				s[i][m] = (struct stats){ .q = { NAN, NAN, NAN } };
+		ratio[i] = summarize(rv, reps);
 	}
 
-	for (i = 0; i < nd; i++)
-		for (m = 0; m < M_NR; m++)
-			s[i][m] = run_cell(m, dist[i]);
-
-	printf("| d | set_tid (us) | ns_last_pid (us) | fork-and-discard (us) | floor (us) | set_tid/floor | fork-and-discard/floor |\n"
-	       "|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("| d | set_tid (%s) | ns_last_pid (%s) | fork-and-discard (%s) | floor (%s) | set_tid/floor | fork-and-discard/floor |\n"
+	       "|---:|---:|---:|---:|---:|---:|---:|\n", unit, unit, unit, unit);
 	for (i = 0; i < nd; i++) {
-		struct stats *r = s[i];
+		struct stats *x = s[i];
 
-		printf("| %ld | %s | %s | %s | %s | %.2f | %.1f |\n", dist[i],
-		       cell(a, sizeof(a), r[M_SET_TID]),
-		       cell(b, sizeof(b), r[M_NS_LAST_PID]),
-		       cell(c, sizeof(c), r[M_DISCARD]),
-		       cell(f, sizeof(f), r[M_FLOOR]),
-		       r[M_SET_TID].q[MED] / r[M_FLOOR].q[MED],
-		       r[M_DISCARD].q[MED] / r[M_FLOOR].q[MED]);
+		snprintf(q, sizeof(q), "%.3f (%.3f..%.3f)", ratio[i].q[MED],
+			 ratio[i].q[P25], ratio[i].q[P75]);
+		snprintf(e, sizeof(e), x[M_DISCARD].n ? "%.1f" : "-",
+			 x[M_DISCARD].q[MED] / x[M_FLOOR].q[MED]);
+		printf("| %ld | %s | %s | %s | %s | %s | %s |\n", dist[i],
+		       cell(a, sizeof(a), x[M_SET_TID]),
+		       cell(b, sizeof(b), x[M_NS_LAST_PID]),
+		       cell(c, sizeof(c), x[M_DISCARD]),
+		       cell(f, sizeof(f), x[M_FLOOR]), q, e);
 		if (data)
 			fprintf(data, "%ld %.3f %.3f %.3f %.3f\n", dist[i],
-				r[M_SET_TID].q[MED], r[M_NS_LAST_PID].q[MED],
-				r[M_DISCARD].q[MED], r[M_FLOOR].q[MED]);
-		sx += dist[i];
-		sy += r[M_DISCARD].q[MED];
-		sxx += (double)dist[i] * dist[i];
-		sxy += dist[i] * r[M_DISCARD].q[MED];
+				x[M_SET_TID].q[MED], x[M_NS_LAST_PID].q[MED],
+				x[M_DISCARD].q[MED], x[M_FLOOR].q[MED]);
 	}
-	printf("\nCells: us per placed process, median (p25..p75) over N=%d repetitions, "
-	       "each timing the placement, the child's exit and its reaping "
-	       "(ns_last_pid: with open+write+close of the sysctl). "
-	       "Fewer repetitions for fork-and-discard:", reps);
+	printf("\nCells: %s per placed process, median (p25..p75) over N=%d repetitions, "
+	       "the methods in turn within each repetition; each time covers the placement, "
+	       "the child's exit and its reaping (ns_last_pid: with open+write+close of the sysctl); "
+	       "set_tid/floor: the ratio within each repetition, median (p25..p75). "
+	       "Fewer repetitions for fork-and-discard:", unit, reps);
 	for (i = 0; i < nd; i++)
-		printf(" d=%ld: %d%s", dist[i], s[i][M_DISCARD].n,
+		printf(" d=%ld: %d%s", dist[i], n[i][M_DISCARD],
 		       i < nd - 1 ? "," : ".\n");
 
-	slope = (nd * sxy - sx * sy) / (nd * sxx - sx * sx);
-	icept = (sy - slope * sx) / nd;
-	t = icept + slope * (BIG_PID_MAX / 2);
-	printf("\nextrapolation (not measured; least-squares line through the fork-and-discard medians, d=%ld..%ld: "
-	       "%.1f us + %.3f us per PID): at the mean distance %d (pid_max %d / 2) fork-and-discard would take "
-	       "%.2f s per placed process, %.0fx set_tid at d=%ld\n",
-	       dist[0], dist[nd - 1], icept, slope, BIG_PID_MAX / 2, BIG_PID_MAX,
-	       t / 1e6, t / s[nd - 1][M_SET_TID].q[MED], dist[nd - 1]);
+	st = fit_line(sx, sy, ns);
+	printf("\nset_tid - floor against d (least squares over %d repetitions, d=%ld..%ld): "
+	       "%.3f %s %+.3g %s per PID of distance (95%% interval of the slope: %.3g..%.3g), "
+	       "that is %+.3f %s at d=%ld\n",
+	       st.n, dist[0], dist[nd - 1], st.a, unit, st.b, unit, st.b - st.ci, st.b + st.ci,
+	       st.b * dist[nd - 1], unit, dist[nd - 1]);
+
+	fd = fit_line(fx, fy, nf);
+	printf("\nfork-and-discard against d (least squares over %d placements, d up to %d): "
+	       "%.1f %s %+.3f %s per PID (95%% interval %.3f..%.3f).\n", fd.n, MAX_DISCARD_D,
+	       fd.a, unit, fd.b, unit, fd.b - fd.ci, fd.b + fd.ci);
+	big = fd.a + fd.b * (SYSTEMD_PID_MAX / 2);
+	printf("extrapolation of that line (not measured): a restorer that forks and discards until "
+	       "the counter reaches its PID, on average pid_max/2 ahead, would take %.2f s per process "
+	       "with the kernel's default pid_max %d, and %.1f s with %d (systemd's default on 64-bit, "
+	       "the kernel's PID_MAX_LIMIT): %.0fx set_tid at d=%ld\n",
+	       (fd.a + fd.b * (KERNEL_PID_MAX / 2)) / 1e6, KERNEL_PID_MAX, big / 1e6,
+	       SYSTEMD_PID_MAX, big / s[nd - 1][M_SET_TID].q[MED], dist[nd - 1]);
 	if (data && fclose(data))
 		die(errno, "write %s", datafile);
 }
@@ -415,30 +494,6 @@ static void setup_map_files(void)
 		die(0, "no file mapping in /proc/self/maps");
 }
 
-static struct stats bench(void (*op)(const char *), const char *arg, int batch)
-{
-	double *v = malloc(reps * sizeof(*v)), t0;
-	struct stats s;
-	int i, j;
-
-	if (!v)
-		die(errno, "malloc");
-	for (i = 0; i < warm; i++)
-		for (j = 0; j < batch; j++)
-			op(arg);
-	/* batches: a single op can be near the clock's resolution */
-	for (i = 0; i < reps; i++) {
-		t0 = now_us();
-		for (j = 0; j < batch; j++)
-			op(arg);
-		v[i] = (now_us() - t0) / batch;
-	}
-	s = summarize(v, reps);
-
-	free(v);
-	return s;
-}
-
 static int paths(void)
 {
 	static const struct {
@@ -454,7 +509,9 @@ static int paths(void)
 		  op_read, map_files, 100 },
 		{ "open+read+close " NS_LAST_PID, op_read, NS_LAST_PID, 100 },
 	};
-	int i;
+	enum { NP = sizeof(p) / sizeof(p[0]) };
+	double *v[NP], t0;
+	int i, j, r, batch[NP];
 
 	setup_mm_map();
 	if (prctl(PR_SET_MM, PR_SET_MM_MAP, &mm_map, sizeof(mm_map), 0))
@@ -466,15 +523,32 @@ static int paths(void)
 		die(errno, "open %s (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE)",
 		    map_files);
 
-	printf("| path | median (us) | spread: p25..p75 (us) | N |\n"
-	       "|---|---:|---:|---:|\n");
-	for (i = 0; i < (int)(sizeof(p) / sizeof(p[0])); i++) {
-		int batch = quick ? p[i].batch / 2 : p[i].batch;
-		struct stats s = bench(p[i].op, p[i].arg, batch);
+	for (i = 0; i < NP; i++) {
+		batch[i] = quick ? p[i].batch / 2 : p[i].batch;
+		v[i] = malloc(reps * sizeof(double));
+		if (!v[i])
+			die(errno, "malloc");
+		for (r = 0; r < warm; r++)
+			for (j = 0; j < batch[i]; j++)
+				p[i].op(p[i].arg);
+	}
+	/* the paths in turn within each repetition; batches, because a
+	 * single operation can be near the clock's resolution */
+	for (r = 0; r < reps; r++)
+		for (i = 0; i < NP; i++) {
+			t0 = now_us();
+			for (j = 0; j < batch[i]; j++)
+				p[i].op(p[i].arg);
+			v[i][r] = (now_us() - t0) / batch[i];
+		}
 
-		printf("| %s | %.2f | %.2f..%.2f | %d x %d ops |\n", p[i].name,
-		       s.q[MED], s.q[P25], s.q[P75], s.n, batch);
-		fflush(stdout);
+	printf("| path | median (%s) | spread: p25..p75 (%s) | N |\n"
+	       "|---|---:|---:|---:|\n", unit, unit);
+	for (i = 0; i < NP; i++) {
+		struct stats s = summarize(v[i], reps);
+
+		printf("| %s | %.3f | %.3f..%.3f | %d x %d ops |\n", p[i].name,
+		       s.q[MED], s.q[P25], s.q[P75], s.n, batch[i]);
 	}
 	return 0;
 }
@@ -489,6 +563,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = 1;
+		else if (!strcmp(argv[i], "--icount"))
+			unit = "virtual us";
 		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
 			datafile = argv[++i];
 		else if (!mode && (!strcmp(argv[i], "pid-placement") ||
@@ -498,17 +574,17 @@ int main(int argc, char **argv)
 			mode = "";
 	}
 	if (!mode || !*mode || (datafile && strcmp(mode, "pid-placement"))) {
-		fprintf(stderr, "usage: cr-bench [--quick] pid-placement [--data FILE]\n"
-				"       cr-bench [--quick] paths\n");
+		fprintf(stderr, "usage: cr-bench [--quick] [--icount] pid-placement [--data FILE]\n"
+				"       cr-bench [--quick] [--icount] paths\n");
 		return 2;
 	}
 	/* --quick: both modes in well under 30 s under QEMU TCG */
 	if (!strcmp(mode, "paths"))
-		reps = quick ? 20 : 500;
+		reps = quick ? 20 : 200;
 	else
-		reps = quick ? 5 : 200;
+		reps = quick ? 5 : 100;
 	warm = quick ? 1 : 20;
-	discard_budget = quick ? 3000 : 500000;
+	discard_budget = quick ? 3000 : 10000;
 
 	if (uname(&u))
 		die(errno, "uname");
@@ -519,10 +595,11 @@ int main(int argc, char **argv)
 	if (cpu < 0 || sched_setaffinity(0, sizeof(cpus), &cpus))
 		die(errno, "pin to one CPU");
 	printf("cr-bench %s%s: N=%d, warm-up %d, kernel %s, cap_last_cap %ld, pinned to CPU %d of %ld; "
-	       "times in us, median and IQR (p25..p75)\n\n",
+	       "times in %s%s, median and IQR (p25..p75)\n\n",
 	       mode, quick ? " --quick" : "", reps, warm, u.release,
 	       read_long("/proc/sys/kernel/cap_last_cap"), cpu,
-	       sysconf(_SC_NPROCESSORS_ONLN));
+	       sysconf(_SC_NPROCESSORS_ONLN), unit,
+	       strcmp(unit, "us") ? " (QEMU -icount shift=0: 1 virtual us = 1000 instructions)" : " (wall clock)");
 	if (!strcmp(mode, "paths"))
 		return paths();
 	return pid_placement(datafile);

@@ -181,6 +181,7 @@ bench() {
 	done
 	ok "every method answered in every round" sh -c "! grep -q fail $w/times"
 	# The table: median and range of each method, and the ratios of medians.
+	: >"$w/medians"
 	echo "| time to first answer | runs | median s | min s | max s |"
 	echo "|---|---|---|---|---|"
 	for m in cold aot restore-user restore-root; do
@@ -189,7 +190,7 @@ bench() {
 			END {
 				med = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 				printf "| %s | %d | %.2f | %.2f | %.2f |\n", m, n, med, v[1], v[n]
-				print m, med >f
+				print m, med >>f
 			}'
 	done
 	awk '{ med[$1] = $2 } END {

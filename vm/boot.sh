@@ -65,8 +65,10 @@ done
 cat "$b/rootfs.cpio" $images "$out/overlay.cpio" >"$out/initrd.cpio"
 rm -rf "$o" "$out/overlay.cpio"
 
-# A plan's "append ARG..." lines: kernel command-line arguments for its boot.
+# A plan's "append ARG..." lines: kernel command-line arguments for its boot;
+# "qemu ARG...": QEMU's (make bench: -icount, a clock that counts instructions).
 append=$(sed -n 's/^append //p' "$out/$p.plan" | tr '\n' ' ')
+qemu_args=$(sed -n 's/^qemu //p' "$out/$p.plan" | tr '\n' ' ')
 
 # tsc=reliable: under emulation the clocksource watchdog often finds the TSC
 # "unstable" and falls back to jiffies (4 ms steps), which ruins timings.
@@ -77,7 +79,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-kernel "$image" -initrd "$out/initrd.cpio" \
 	-append "console=ttyS0 printk.time=1 panic=-1 tsc=reliable rdinit=/init fault=${FAULT:-} timeout_scale=${TIMEOUT_SCALE:-1} $append" \
 	-serial "file:$console" -serial "file:$results" \
-	-virtfs "local,path=$share,mount_tag=share,security_model=none" \
+	-virtfs "local,path=$share,mount_tag=share,security_model=none" $qemu_args \
 	</dev/null >"$out/qemu.log" 2>&1
 rc=$?
 secs=$(( $(date +%s) - start ))

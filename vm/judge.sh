@@ -93,7 +93,7 @@ judge_plan() {
 		case $kw in
 		''|'#'*) ;;
 		suite) planned+=("$a"); limit[$a]=${rest%% *} ;;
-		append|image) ;; # the boot's kernel command line, its extra cpio: vm/boot.sh's
+		append|image|qemu) ;; # the boot's kernel command line, extra cpio, QEMU options: vm/boot.sh's
 		kselftests) colls+=(${rest}) ;;
 		baseline-fails) [ "$k" != baseline ] || xfail+=("$a${rest:+ $rest}") ;;
 		fails-on)

@@ -8,7 +8,9 @@ set -eu
 dir=$1
 suite=${SUITE:-trixie}
 # python3-pycriu: crit, with which a user edits their own images (criu-handout).
-pkgs=criu,libcap2-bin,util-linux,iproute2,procps,busybox-static,python3-pycriu
+# runc: the rootless container of container-rootless (runc/ builds runc-patched
+# from this package's source; busybox-static is the container's rootfs).
+pkgs=criu,libcap2-bin,util-linux,iproute2,procps,busybox-static,python3-pycriu,runc
 
 if [ -z "${MIRROR:-}" ]; then
 	# First "debian" archive URI of apt's configuration, either format.

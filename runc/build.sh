@@ -1,0 +1,64 @@
+#!/bin/sh
+# Build runc from Debian's source package, with Debian's patches and then
+# those in runc/patches, inside a throwaway copy of the guest's root
+# filesystem, as Debian builds it (dh-golang, against the guest's golang-*
+# packages), so that it matches the guest's own runc but for our patches.
+# The source comes from the mirror the guest was built from (apt-get source
+# checks it against the signed archive) and its .dsc must match the
+# checksum in runc/VERSION.
+#
+#   runc/build.sh ROOTFS OUT    (OUT: the runc binary to write)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+rootfs=$1
+out=$2
+. "$here/VERSION"
+work=$(dirname "$out")/runc-build
+die() { echo "runc/build.sh: $*" >&2; exit 1; }
+
+have=$(chroot "$rootfs" dpkg-query -W -f '${source:Version}' runc 2>/dev/null) ||
+	die "the guest has no runc package (vm/mkrootfs.sh installs it)"
+[ "$have" = "$RUNC_SOURCE_VERSION" ] ||
+	die "the guest's runc is built from source $have, runc/VERSION names $RUNC_SOURCE_VERSION:" \
+		"move runc/VERSION and the patches to the guest's version"
+
+# A throwaway copy of the guest, with the source lines of its own mirror:
+# the build dependencies never reach the image.
+! mountpoint -q "$work/proc" 2>/dev/null || umount "$work/proc"
+rm -rf --one-file-system "$work"
+cp -a "$rootfs" "$work"
+sed -n 's/^deb /deb-src /p' "$rootfs/etc/apt/sources.list" >>"$work/etc/apt/sources.list"
+grep -q '^deb-src ' "$work/etc/apt/sources.list" || die "no mirror in $rootfs/etc/apt/sources.list"
+log=$work.log
+echo "  RUNC    build dependencies and source $RUNC_SOURCE_VERSION into a copy of the guest (log: $log)"
+{ chroot "$work" apt-get update &&
+  chroot "$work" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dpkg-dev &&
+  chroot "$work" env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y --no-install-recommends "runc=$RUNC_SOURCE_VERSION" &&
+  mkdir -p "$work/src" &&
+  chroot "$work" sh -c 'cd /src && apt-get source "runc=$1"' sh "$RUNC_SOURCE_VERSION"
+} >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get failed"; }
+
+dsc=$work/src/runc_$RUNC_SOURCE_VERSION.dsc
+echo "$RUNC_DSC_SHA256  $dsc" | sha256sum -c --status || die "checksum mismatch for $(basename "$dsc")"
+src=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'runc-*')
+[ -d "$src" ] || die "apt-get source unpacked nothing"
+
+n=0
+while read -r p || [ -n "$p" ]; do
+	case $p in ''|'#'*) continue ;; esac
+	echo "  RUNC    apply $p"
+	patch -d "$src" -p1 -s --fuzz=0 <"$here/patches/$p" || die "$p does not apply"
+	n=$((n + 1))
+done <"$here/patches/series"
+
+echo "  RUNC    debian/rules build (runc $RUNC_SOURCE_VERSION + $n patches)"
+# Debian's own build, without its tests. The proc mount lives in a mount
+# namespace of its own: it goes away with the build, however that ends.
+unshare -m sh -c 'mount -t proc proc "$1/proc" &&
+	exec chroot "$1" sh -c "cd /src/$2 && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		DEB_BUILD_OPTIONS=\"nocheck nodoc parallel=$3\" debian/rules build"' \
+	sh "$work" "$(basename "$src")" "$(nproc)" >>"$log" 2>&1 ||
+	{ tail -n 30 "$log" >&2; die "build failed"; }
+cp "$src/_build/bin/runc" "$out.tmp"
+mv "$out.tmp" "$out"
+rm -rf --one-file-system "$work"
