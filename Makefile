@@ -147,9 +147,9 @@ $(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu $(B)/runc/runc
 
 # The Java runtime of the JVM scenario: an archive of its own, appended only
 # by the boots whose plan has an "image jre" line.
-$(B)/jre.cpio: vm/mkjre.sh $(B)/rootfs.built
-	$(call stage,jre: the guest's Java runtime, for the JVM scenario)
-	@s=$$(date +%s); vm/mkjre.sh $(B)/rootfs $@ && \
+$(B)/jre.cpio: vm/mkpkg.sh $(B)/rootfs.built
+	$(call stage,jre: the guest's Java runtime for the JVM scenario)
+	@s=$$(date +%s); vm/mkpkg.sh $(B)/rootfs $@ openjdk-25-jre-headless java -version && \
 	echo "  JRE     $$(du -sh $@ | cut -f1) build/jre.cpio in $$(( $$(date +%s) - s )) s"
 
 # Four boots of one kernel: vm/testplan, vm/testplan.jvm (the JVM service,
