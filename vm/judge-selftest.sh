@@ -65,7 +65,7 @@ edit() { # FILE SED-SCRIPT
 	sed -i "$2" "$1"
 }
 
-echo "1..45"
+echo "1..46"
 case_ "a clean run passes, its allowed skip listed with both reasons" 0 \
 	'a: optional feature  -- CONFIG_FOO is off; allowed: not built into the test kernel' true
 case_ "the closing line counts the clean run" 0 '^12 passed, 0 failed, 2 skipped$' true
@@ -137,6 +137,9 @@ done <<-'EOF'
 	KCSAN|BUG: KCSAN: data-race in __seccomp_filter / ptrace_setoptions
 	RCU stall|rcu: INFO: rcu_preempt self-detected stall on CPU
 EOF
+# KCSAN's reports are "BUG: KCSAN: ..."; its boot banner names it too.
+case_ "KCSAN's boot banner is not a report" 0 '^12 passed, 0 failed, 2 skipped' \
+	"echo '[    0.188000] kcsan: non-strict mode configured - use CONFIG_KCSAN_STRICT=y to see all data races' >>patched/t.console.log"
 case_ "fails-on patched: on patched-debug too, and it fails as it must" 0 \
 	'^12 passed, 0 failed, 2 skipped' \
 	"mv patched patched-debug && echo patched-debug >patched-debug/kernel &&

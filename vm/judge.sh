@@ -45,7 +45,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # context, lockdep's WARNING: possible circular locking dependency ...);
 # the rest are the lines of those that do not (debug objects, hung tasks,
 # RCU stalls), and the reports' names, in case the first line is lost.
-klog_bad='(BUG:|WARNING:|Oops|KASAN|UBSAN|KFENCE|KCSAN|ODEBUG:|Kernel panic|general protection fault|invalid opcode|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|blocked for more than|detected stalls? on CPU|self-detected stall)'
+klog_bad='(BUG:|WARNING:|Oops|KASAN|UBSAN|KFENCE|ODEBUG:|Kernel panic|general protection fault|invalid opcode|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|blocked for more than|detected stalls? on CPU|self-detected stall)'
 
 declare -A cnt mkills
 kernels=() suites=() failures=() skips=() notrun=() unplanned=() mutants=()
