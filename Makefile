@@ -116,28 +116,23 @@ $(B)/rootfs.built: vm/mkrootfs.sh | deps
 	@s=$$(date +%s); vm/mkrootfs.sh $(B)/rootfs && touch $@ && \
 	echo "  ROOTFS  $$(du -sh $(B)/rootfs | cut -f1) in $$(( $$(date +%s) - s )) s"
 
-# CRIU from source with criu/patches, built in a copy of the guest: installed
-# beside Debian's criu as criu-patched, for what Debian's cannot do yet.
-$(B)/criu/criu: criu/build.sh criu/VERSION criu/patches/series $(wildcard criu/patches/*.patch) \
-		$(B)/rootfs.built
-	$(call stage,criu-patched: CRIU $(shell sed -n 's/^CRIU_VERSION=//p' criu/VERSION) + criu/patches)
+# CRIU and runc from source with their patches (criu/, runc/), each built by
+# its build.sh in a throwaway copy of the guest (vm/guest-copy.sh), so that
+# it links against the guest's own libraries: installed beside Debian's as
+# criu-patched (for what Debian's criu cannot do yet) and runc-patched (the
+# rootless container, tests/container-rootless.sh).
+PATCHED_TOOLS := $(B)/criu/criu $(B)/runc/runc
+.SECONDEXPANSION:
+$(PATCHED_TOOLS): $$(@F)/build.sh $$(@F)/VERSION $$(@F)/patches/series \
+		$$(wildcard $$(@F)/patches/*.patch) vm/guest-copy.sh $(B)/rootfs.built
+	$(call stage,$(@F)-patched: $(@F) $(shell sed -n 's/^[A-Z_]*VERSION=//p' $(@F)/VERSION) + $(@F)/patches)
 	@mkdir -p $(@D)
-	@s=$$(date +%s); criu/build.sh $(B)/rootfs $@ && \
-	echo "  CRIU    built in $$(( $$(date +%s) - s )) s"
-
-# runc from Debian's source of the guest's runc with runc/patches, built in a
-# copy of the guest: installed beside Debian's runc as runc-patched, for the
-# rootless container (tests/container-rootless.sh).
-$(B)/runc/runc: runc/build.sh runc/VERSION runc/patches/series $(wildcard runc/patches/*.patch) \
-		$(B)/rootfs.built
-	$(call stage,runc-patched: runc $(shell sed -n 's/^RUNC_SOURCE_VERSION=//p' runc/VERSION) + runc/patches)
-	@mkdir -p $(@D)
-	@s=$$(date +%s); runc/build.sh $(B)/rootfs $@ && \
-	echo "  RUNC    built in $$(( $$(date +%s) - s )) s"
+	@s=$$(date +%s); $(@F)/build.sh $(B)/rootfs $@ && \
+	echo "  BUILT   $(@F)-patched in $$(( $$(date +%s) - s )) s"
 
 # The debootstrapped tree stays as it was built; criu-patched and runc-patched
 # go into a second archive, appended (the kernel unpacks both).
-$(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu $(B)/runc/runc
+$(B)/rootfs.cpio: $(B)/rootfs.built $(PATCHED_TOOLS)
 	@rm -rf $(B)/rootfs-extra
 	@install -D -m 0755 $(B)/criu/criu $(B)/rootfs-extra/usr/local/sbin/criu-patched
 	@install -D -m 0755 $(B)/runc/runc $(B)/rootfs-extra/usr/local/sbin/runc-patched
@@ -147,7 +142,7 @@ $(B)/rootfs.cpio: $(B)/rootfs.built $(B)/criu/criu $(B)/runc/runc
 
 # The Java runtime of the JVM scenario: an archive of its own, appended only
 # by the boots whose plan has an "image jre" line.
-$(B)/jre.cpio: vm/mkpkg.sh $(B)/rootfs.built
+$(B)/jre.cpio: vm/mkpkg.sh vm/guest-copy.sh $(B)/rootfs.built
 	$(call stage,jre: the guest's Java runtime for the JVM scenario)
 	@s=$$(date +%s); vm/mkpkg.sh $(B)/rootfs $@ openjdk-25-jre-headless java -version && \
 	echo "  JRE     $$(du -sh $@ | cut -f1) build/jre.cpio in $$(( $$(date +%s) - s )) s"
@@ -202,7 +197,7 @@ $(B)/obj-debug/.config: $(wildcard kconfig/*.config kconfig/debug-kernel/*.confi
 	@vm/kconfig.sh $(SRC) $(B)/obj-debug $(DEBUG_FRAGMENTS)
 
 # trinity, the system call fuzzer: an archive of its own, like the JRE.
-$(B)/trinity.cpio: vm/mkpkg.sh $(B)/rootfs.built
+$(B)/trinity.cpio: vm/mkpkg.sh vm/guest-copy.sh $(B)/rootfs.built
 	$(call stage,trinity: the system call fuzzer (for the fuzzing boot))
 	@s=$$(date +%s); vm/mkpkg.sh $(B)/rootfs $@ trinity test -x /usr/bin/trinity && \
 	echo "  TRINITY $$(du -sh $@ | cut -f1) build/trinity.cpio in $$(( $$(date +%s) - s )) s"

@@ -8,6 +8,7 @@
 #   criu/build.sh ROOTFS OUT    (OUT: the criu binary to write)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+guest=$here/../vm/guest-copy.sh
 rootfs=$1
 out=$2
 . "$here/VERSION"
@@ -36,15 +37,12 @@ if ! echo "$CRIU_SHA256  $tarball" | sha256sum -c --status 2>/dev/null; then
 fi
 
 # A throwaway copy of the guest: the build dependencies never reach the image.
-# (An old build's proc mount can only be left by a crash of an older script.)
-! mountpoint -q "$work/proc" 2>/dev/null || umount "$work/proc"
-rm -rf --one-file-system "$work"
-cp -a "$rootfs" "$work"
+"$guest" new "$rootfs" "$work"
 log=$work.log
 echo "  CRIU    build dependencies into a copy of the guest (log: $log)"
-{ chroot "$work" apt-get update &&
-  chroot "$work" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $deps
-} >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get failed"; }
+# shellcheck disable=SC2086 # one word per package
+{ "$guest" apt "$work" update && "$guest" apt "$work" install $deps; } >"$log" 2>&1 ||
+	{ tail -n 20 "$log" >&2; die "apt-get failed"; }
 
 mkdir -p "$work/src"
 tar -C "$work/src" --strip-components=1 -xJf "$tarball"
@@ -57,13 +55,10 @@ while read -r p || [ -n "$p" ]; do
 done <"$here/patches/series"
 
 echo "  CRIU    make criu ($CRIU_VERSION + $n patches)"
-# protoc finds its own .proto files through /proc/self/exe. The proc mount
-# lives in a mount namespace of its own: it goes away with the build, however
-# that ends. The outer make's flags stay out of CRIU's build.
-unshare -m sh -c 'mount -t proc proc "$1/proc" &&
-	exec chroot "$1" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C /src -j"$2" criu' \
-	sh "$work" "$(nproc)" >>"$log" 2>&1 ||
-	{ tail -n 30 "$log" >&2; die "make failed"; }
+# (protoc finds its own .proto files through /proc/self/exe.) The outer
+# make's flags stay out of CRIU's build.
+"$guest" run "$work" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C /src -j"$(nproc)" criu \
+	>>"$log" 2>&1 || { tail -n 30 "$log" >&2; die "make failed"; }
 cp "$work/src/criu/criu" "$out.tmp"
 mv "$out.tmp" "$out"
-rm -rf --one-file-system "$work"
+"$guest" drop "$work"

@@ -10,6 +10,7 @@
 #   runc/build.sh ROOTFS OUT    (OUT: the runc binary to write)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+guest=$here/../vm/guest-copy.sh
 rootfs=$1
 out=$2
 . "$here/VERSION"
@@ -24,18 +25,15 @@ have=$(chroot "$rootfs" dpkg-query -W -f '${source:Version}' runc 2>/dev/null) |
 
 # A throwaway copy of the guest, with the source lines of its own mirror:
 # the build dependencies never reach the image.
-! mountpoint -q "$work/proc" 2>/dev/null || umount "$work/proc"
-rm -rf --one-file-system "$work"
-cp -a "$rootfs" "$work"
+"$guest" new "$rootfs" "$work"
 sed -n 's/^deb /deb-src /p' "$rootfs/etc/apt/sources.list" >>"$work/etc/apt/sources.list"
 grep -q '^deb-src ' "$work/etc/apt/sources.list" || die "no mirror in $rootfs/etc/apt/sources.list"
 log=$work.log
 echo "  RUNC    build dependencies and source $RUNC_SOURCE_VERSION into a copy of the guest (log: $log)"
-{ chroot "$work" apt-get update &&
-  chroot "$work" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dpkg-dev &&
-  chroot "$work" env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y --no-install-recommends "runc=$RUNC_SOURCE_VERSION" &&
+{ "$guest" apt "$work" update && "$guest" apt "$work" install dpkg-dev &&
+  "$guest" apt "$work" build-dep "runc=$RUNC_SOURCE_VERSION" &&
   mkdir -p "$work/src" &&
-  chroot "$work" sh -c 'cd /src && apt-get source "runc=$1"' sh "$RUNC_SOURCE_VERSION"
+  "$guest" run "$work" sh -c 'cd /src && apt-get source "runc=$1"' sh "$RUNC_SOURCE_VERSION"
 } >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get failed"; }
 
 dsc=$work/src/runc_$RUNC_SOURCE_VERSION.dsc
@@ -52,13 +50,11 @@ while read -r p || [ -n "$p" ]; do
 done <"$here/patches/series"
 
 echo "  RUNC    debian/rules build (runc $RUNC_SOURCE_VERSION + $n patches)"
-# Debian's own build, without its tests. The proc mount lives in a mount
-# namespace of its own: it goes away with the build, however that ends.
-unshare -m sh -c 'mount -t proc proc "$1/proc" &&
-	exec chroot "$1" sh -c "cd /src/$2 && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-		DEB_BUILD_OPTIONS=\"nocheck nodoc parallel=$3\" debian/rules build"' \
-	sh "$work" "$(basename "$src")" "$(nproc)" >>"$log" 2>&1 ||
+# Debian's own build, without its tests; the outer make's flags stay out.
+"$guest" run "$work" sh -c 'cd "/src/$1" && exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	DEB_BUILD_OPTIONS="nocheck nodoc parallel=$2" debian/rules build' \
+	sh "$(basename "$src")" "$(nproc)" >>"$log" 2>&1 ||
 	{ tail -n 30 "$log" >&2; die "build failed"; }
 cp "$src/_build/bin/runc" "$out.tmp"
 mv "$out.tmp" "$out"
-rm -rf --one-file-system "$work"
+"$guest" drop "$work"

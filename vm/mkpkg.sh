@@ -10,6 +10,7 @@
 # runs in the chroot after the install and must succeed (java -version,
 # trinity --version).
 set -eu
+guest=$(dirname "$0")/guest-copy.sh
 rootfs=$1 out=$2 pkgs=$3
 shift 3
 work=$out.root
@@ -17,21 +18,15 @@ log=$out.log
 die() { echo "mkpkg: $*" >&2; exit 1; }
 
 # A throwaway copy of the guest; the marker tells what the install touched.
-rm -rf --one-file-system "$work"
-mkdir -p "$work" && cp -a "$rootfs/." "$work"
+"$guest" new "$rootfs" "$work"
 touch "$work/.before-pkg"
 sleep 1
 echo "  IMAGE   $pkgs into a copy of the guest (log: $log)"
-# Maintainer scripts (the JRE's run java) want /proc: mounted in a mount
-# namespace of its own, it goes away with the install however that ends.
 # apt in the copy reads the guest's own sources (vm/mkrootfs.sh wrote them
 # from the host's apt configuration).
 # shellcheck disable=SC2086 # one word per package
-unshare -m sh -c 'w=$1 p=$2; shift 2
-	mount -t proc proc "$w/proc" && chroot "$w" apt-get update &&
-	chroot "$w" env DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y --no-install-recommends $p &&
-	exec chroot "$w" "$@"' sh "$work" "$pkgs" "$@" >"$log" 2>&1 ||
+{ "$guest" apt "$work" update && "$guest" apt "$work" install $pkgs &&
+  "$guest" run "$work" "$@"; } >"$log" 2>&1 ||
 	{ tail -n 20 "$log" >&2; die "installing $pkgs failed, or '$*' does not run"; }
 
 # Everything created or changed after the marker (ctime: dpkg keeps the
@@ -43,4 +38,4 @@ unshare -m sh -c 'w=$1 p=$2; shift 2
 	! -path './var/cache/apt/*' ! -path './var/lib/apt/lists/*' ! -path './proc/*' |
 	cpio -o -H newc --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"
-rm -rf --one-file-system "$work"
+"$guest" drop "$work"
