@@ -25,6 +25,12 @@ export CCACHE_NOHASHDIR := 1
 export KBUILD_BUILD_USER := cr
 export KBUILD_BUILD_HOST := harness
 export KBUILD_BUILD_TIMESTAMP := 2000-01-01
+# The same .config whatever the machine has installed: kconfig probes rustc,
+# and a rustc on the host (not in a clean chroot) adds options, which changes
+# every object's ccache key. The guest kernels have no Rust code: every
+# kernel make gets RUSTC=false (a command-line variable: the kernel's
+# Makefile sets RUSTC itself), as vm/kconfig.sh, mutants/run.sh and
+# base/bisect-series.sh do.
 # (=, not :=: on a fresh machine ccache arrives with make deps, after parsing.)
 KCC = $(if $(shell command -v ccache),ccache gcc,gcc)
 
@@ -81,7 +87,7 @@ $(B)/obj-%/.config: $(wildcard kconfig/*.config) vm/kconfig.sh | tree
 $(B)/obj-%/arch/x86/boot/bzImage: $(B)/obj-%/.config FORCE
 	$(call stage,kernel $* (obj-$*))
 	@s=$$(date +%s); \
-	$(MAKE) -s -C $(call srcdir,$*) O=$(call obj,$*) CC="$(KCC)" -j$(JOBS) bzImage; \
+	$(MAKE) -s -C $(call srcdir,$*) O=$(call obj,$*) CC="$(KCC)" RUSTC=false -j$(JOBS) bzImage; \
 	echo "  KERNEL  $* built in $$(( $$(date +%s) - s )) s"
 
 ## --- Tests built on the host (static), installed into the guest -------------------
@@ -98,7 +104,7 @@ selftests: $(B)/obj-patched/.config ## build the kselftests (static) into build/
 	[ -s $(B)/kselftest/kselftest-list.txt ] && [ "$$state" = "$$(cat $(B)/kselftest.state 2>/dev/null)" ] || { \
 	printf '\n==> %s\n' "kselftests: $(KSFT_TARGETS)"; \
 	rm -rf $(B)/kselftest $(B)/kselftest.state; \
-	{ $(MAKE) -s -C $(SRC) O=$(B)/obj-patched headers && \
+	{ $(MAKE) -s -C $(SRC) O=$(B)/obj-patched RUSTC=false headers && \
 	  $(MAKE) -s -C $(SRC)/tools/testing/selftests TARGETS="$(KSFT_TARGETS)" \
 		O=$(B)/obj-patched USERLDFLAGS=-static \
 		INSTALL_PATH=$(B)/kselftest install; } >$(B)/kselftest.log 2>&1 || \
@@ -242,7 +248,7 @@ KCSAN_FILES ?= seccomp ptrace pid pid_namespace sys signal fork exit cred capabi
 $(B)/obj-kcsan/arch/x86/boot/bzImage: $(B)/obj-kcsan/.config FORCE
 	$(call stage,kernel kcsan (obj-kcsan; KCSAN in $(words $(KCSAN_FILES)) files))
 	@s=$$(date +%s); \
-	$(MAKE) -s -C $(SRC) O=$(B)/obj-kcsan CC="$(KCC)" -j$(JOBS) KCSAN_SANITIZE=n \
+	$(MAKE) -s -C $(SRC) O=$(B)/obj-kcsan CC="$(KCC)" RUSTC=false -j$(JOBS) KCSAN_SANITIZE=n \
 		$(foreach f,$(KCSAN_FILES),KCSAN_SANITIZE_$f.o=y) bzImage; \
 	echo "  KERNEL  kcsan built in $$(( $$(date +%s) - s )) s"
 

@@ -26,7 +26,7 @@ for c in $(git -C "$src" rev-list --reverse baseline..HEAD); do
 	fi
 	git -C "$wt" checkout -q --detach "$c"
 	s=$(date +%s)
-	if make -s -C "$wt" O="$obj" CC="$cc" -j"$(nproc)" bzImage >"$obj/build.log" 2>&1; then
+	if make -s -C "$wt" O="$obj" CC="$cc" RUSTC=false -j"$(nproc)" bzImage >"$obj/build.log" 2>&1; then
 		echo "$tree" >>"$obj/built-trees"
 		echo "  BISECT  ok    [$n] $subject ($(( $(date +%s) - s )) s)"
 	else

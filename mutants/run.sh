@@ -67,7 +67,7 @@ build() {
 				patch -d "$src" -p1 -R -s --fuzz=0 --no-backup-if-mismatch ||
 				{ echo "cannot be reverted alone: later patches depend on it"; exit 2; } ;;
 		esac
-		make -s -C "$src" O="$obj" CC="$cc" -j"$(nproc)" bzImage >"$obj/build.log" 2>&1 ||
+		make -s -C "$src" O="$obj" CC="$cc" RUSTC=false -j"$(nproc)" bzImage >"$obj/build.log" 2>&1 ||
 			{ tail -n 5 "$obj/build.log"; echo "does not build"; exit 2; }
 	' sh "$src" "$up" "$obj" "$cc" "$@"
 	local rc=$?

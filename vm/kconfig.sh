@@ -11,9 +11,11 @@ shift 2
 mkdir -p "$obj"
 tmp=$obj/config.new
 rm -rf "$tmp.d" && mkdir -p "$tmp.d"
-make -s -C "$src" O="$tmp.d" tinyconfig >/dev/null
+# RUSTC=false: the same .config whether or not the machine has a rustc
+# (the Makefile's kernel builds pass it too).
+make -s -C "$src" O="$tmp.d" RUSTC=false tinyconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$tmp.d" "$tmp.d/.config" "$@" >"$tmp.d/merge.log"
-make -s -C "$src" O="$tmp.d" olddefconfig >/dev/null
+make -s -C "$src" O="$tmp.d" RUSTC=false olddefconfig >/dev/null
 
 bad=0
 for opt in $(grep -h '^CONFIG_[A-Z0-9_]*=' "$@"); do
