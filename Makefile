@@ -87,7 +87,7 @@ $(B)/obj-%/.config: $(wildcard kconfig/*.config) vm/kconfig.sh | tree
 $(B)/obj-%/arch/x86/boot/bzImage: $(B)/obj-%/.config FORCE
 	$(call stage,kernel $* (obj-$*))
 	@s=$$(date +%s); \
-	$(MAKE) -s -C $(call srcdir,$*) O=$(call obj,$*) CC="$(KCC)" RUSTC=false -j$(JOBS) bzImage; \
+	$(MAKE) -s -C $(call srcdir,$*) O=$(call obj,$*) CC="$(KCC)" RUSTC=false -j$(JOBS) bzImage && \
 	echo "  KERNEL  $* built in $$(( $$(date +%s) - s )) s"
 
 ## --- Tests built on the host (static), installed into the guest -------------------
@@ -249,7 +249,7 @@ $(B)/obj-kcsan/arch/x86/boot/bzImage: $(B)/obj-kcsan/.config FORCE
 	$(call stage,kernel kcsan (obj-kcsan; KCSAN in $(words $(KCSAN_FILES)) files))
 	@s=$$(date +%s); \
 	$(MAKE) -s -C $(SRC) O=$(B)/obj-kcsan CC="$(KCC)" RUSTC=false -j$(JOBS) KCSAN_SANITIZE=n \
-		$(foreach f,$(KCSAN_FILES),KCSAN_SANITIZE_$f.o=y) bzImage; \
+		$(foreach f,$(KCSAN_FILES),KCSAN_SANITIZE_$f.o=y) bzImage && \
 	echo "  KERNEL  kcsan built in $$(( $$(date +%s) - s )) s"
 
 check-kcsan: $(B)/obj-kcsan/arch/x86/boot/bzImage $(B)/rootfs.cpio selftests tests ## the patched kernel with KCSAN, two CPUs: the seccomp and ptrace suites in a loop
