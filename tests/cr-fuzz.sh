@@ -21,7 +21,7 @@ fuzz_user() { # a copy of PROGRAM with only CAP_CHECKPOINT_RESTORE, as uid 1000
 		setcap cap_checkpoint_restore+ep "/tmp/$(basename "$prog")-cr" || return 1
 	as_user "/tmp/$(basename "$prog")-cr" "$@"
 }
-sentinel_pid() { read -r spid _ <"$w/ready" 2>/dev/null && echo "$spid"; }
+sentinel_pid() { read -r spid _ 2>/dev/null <"$w/ready" && echo "$spid"; }
 
 case $1 in
 start)
@@ -42,18 +42,19 @@ start)
 	! grep -q '^not ok' "$w/s/report" || tap_failed=1
 	tap_exit ;;
 fuzz)
-	seed=$2 calls=$3 only=${4:+-p $4}
-	# The administrator's switch flips under the fuzzer, as it may.
+	seed=$2 calls=$3 only=${4:+-p $4} spid=$(sentinel_pid)
+	# The administrator's switch flips under the fuzzer, as it may
+	# (CR_FUZZ_FLIP=0: not here; tests/ksft-loop.sh flips it itself).
 	sw=/proc/sys/kernel/seccomp/checkpoint_restore
 	old=$(cat $sw 2>/dev/null)
-	if [ -n "$old" ]; then
+	if [ -n "$old" ] && [ "${CR_FUZZ_FLIP:-1}" != 0 ]; then
 		( while :; do echo 0 >$sw; sleep 0.3; echo 1 >$sw; sleep 0.7; done ) &
 		flip=$!
 	fi
 	mkdir -p /tmp/cr-fuzz && chown 1000:1000 /tmp/cr-fuzz && cd /tmp/cr-fuzz &&
-	fuzz_user /tests/cr-fuzz run -s "$seed" -n "$calls" $only -t "$(sentinel_pid)" -t 1
+	fuzz_user /tests/cr-fuzz run -s "$seed" -n "$calls" $only ${spid:+-t "$spid"} -t 1
 	rc=$?
-	[ -z "$old" ] || { kill "$flip"; wait "$flip" 2>/dev/null; echo "$old" >$sw; }
+	[ -z "${flip:-}" ] || { kill "$flip"; wait "$flip" 2>/dev/null; echo "$old" >$sw; }
 	exit $rc ;;
 trinity)
 	seed=$2 calls=$3
