@@ -72,6 +72,18 @@ static uint64_t rnd(void)
 	rs ^= rs >> 27;
 	return rs * 0x2545F4914F6CDD1DULL;
 }
+/*
+ * A generator state from any number, never 0 (splitmix64's finaliser):
+ * seeds that differ in their last bit only get states of their own.
+ */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x ? x : 1;
+}
 static uint64_t below(uint64_t n) { return n ? rnd() % n : 0; }
 static int chance(int n) { return below(n) == 0; }
 
@@ -291,7 +303,7 @@ static void tracee(uint64_t seed)
 	struct thr t;
 	unsigned long i, loops;
 
-	rs = seed | 1;
+	rs = mix(seed);
 	if (chance(2))
 		install_filter(filter_flags() & ~SECCOMP_FILTER_FLAG_TSYNC);
 	t.seed = rnd();
@@ -525,7 +537,7 @@ static uint64_t path_seed(uint64_t seed, const char *name)
 
 	while (*name)
 		h = (h ^ (unsigned char)*name++) * 1099511628211ULL;
-	return (seed ^ h) | 1;
+	return mix(seed ^ h);
 }
 
 /* Run PATH's N calls in batches, each in a grandchild; the totals come back on a pipe. */
@@ -548,7 +560,7 @@ static int run_path(int tap, const struct path *p, uint64_t seed, unsigned long 
 		c = fork();
 		if (c == 0) {
 			close(fds[0]);
-			rs = bs | 1;
+			rs = mix(bs);
 			memset(&st, 0, sizeof(st));
 			alarm(120);
 			p->fn(b);
