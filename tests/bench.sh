@@ -5,10 +5,10 @@
 # shift=0,sleep=off): the guest's clock then advances with the instructions
 # it executes, so times are "virtual us" (thousands of instructions) that
 # repeat from boot to boot, which wall time under software emulation does not.
-# The kernels boot in ABBA order (baseline, patched, patched, baseline); the
-# effect (patched against baseline) and the noise (each kernel against its
-# other boot) are both measured across boots. Within a boot cr-bench
-# interleaves what it compares. PID placement runs in both patched boots.
+# Each kernel boots once in each of four memory layouts, in ABBA order; the
+# effect (patched against baseline) and the noise (each kernel's spread over
+# the layouts) are both measured across boots. Within a boot cr-bench
+# interleaves what it compares. PID placement runs in two patched boots.
 #
 # What instruction counting cannot see (I/O, waiting) gets a wall-clock boot
 # of the patched kernel: CRIU as uid 1000 against root (tests/criu-bench.sh)
@@ -26,27 +26,35 @@ rounds=5 mib=256
 rm -rf "$res" && mkdir -p "$res"
 start=$(date +%s)
 
-boots=(1-baseline 2-patched 3-patched 4-baseline)
-# Two memory layouts: boots 1 and 2 in one, 3 and 4 in the other. Under
+# Four memory layouts, each kernel booted once in each, in turn (ABBA:
+# baseline first in layouts 1 and 3, patched first in 2 and 4). Under
 # instruction counting two boots alike are alike to the instruction, but
-# some paths cost about 1000 instructions more or less with the layout
-# (the length of the command line is enough to move it): the noise column
-# (each kernel's boots against each other) then includes that, as the
-# effect (one kernel against the other) does.
-layout=([1]=a [2]=a [3]=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
-	[4]=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb)
-for b in "${boots[@]}"; do
-	k=${b#*-}
-	{
-		echo "qemu -icount shift=0,sleep=off"
-		echo "append cr_bench_layout=${layout[${b%%-*}]}"
-		echo "suite paths 900 /tests/bench-run.sh $quick --icount paths"
-		[ $k = baseline ] ||
-			echo "suite pid-placement 3600 /tests/bench-run.sh $quick --icount pid-placement --data /mnt/share/pid-placement.dat"
-	} >"$res/bench-$b"
-	GUEST_TIMEOUT=5400 "$top/vm/boot.sh" $k "$res/bench-$b" "$res/$b"
+# some paths cost about 1000 instructions more or less with the layout (the
+# length of the command line is enough to move it), on either kernel: the
+# spread over layouts is the noise, measured as the effect is, across boots.
+# PID placement runs in the patched boots of layouts 1 and 2.
+layouts=(a bbbbbbbbbbbbbbbbbbbb cccccccccccccccccccccccccccccccccccccccc
+	dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd)
+boots=() placed=()
+for l in 0 1 2 3; do
+	order="baseline patched"
+	[ $((l % 2)) = 0 ] || order="patched baseline"
+	for k in $order; do
+		b=$(( ${#boots[@]} + 1 ))-$k
+		boots+=("$b")
+		{
+			echo "qemu -icount shift=0,sleep=off"
+			echo "append cr_bench_layout=${layouts[l]}"
+			echo "suite paths 900 /tests/bench-run.sh $quick --icount paths"
+			if [ $k = patched ] && [ $l -lt 2 ]; then
+				placed+=("$b")
+				echo "suite pid-placement 3600 /tests/bench-run.sh $quick --icount pid-placement --data /mnt/share/pid-placement.dat"
+			fi
+		} >"$res/bench-$b"
+		GUEST_TIMEOUT=5400 "$top/vm/boot.sh" $k "$res/bench-$b" "$res/$b"
+	done
 done
-cp "$res/2-patched/share/pid-placement.dat" "$res/pid-placement-patched.dat" 2>/dev/null
+cp "$res/${placed[0]}/share/pid-placement.dat" "$res/pid-placement-patched.dat" 2>/dev/null
 wall=
 if [ "${BENCH_WALL:-1}" != 0 ]; then
 	{
@@ -83,35 +91,43 @@ median() { # boot path: the median of one path in the paths table of a boot
 	echo
 	echo "## No regression: patched / baseline (virtual us)"
 	echo
-	echo "Median per operation in each boot. patched/baseline: the mean of the patched boots'"
-	echo "medians over the baseline boots'; in brackets the lowest and highest of the four"
-	echo "boot-to-boot ratios. Noise: each kernel's second boot against its first, in the"
-	echo "other memory layout (boots 1 and 2 in one, 3 and 4 in the other)."
+	echo "Median per operation in each boot; per kernel the median of its four boots"
+	echo "(one per memory layout) and, in brackets, their lowest..highest."
+	echo "patched/baseline: of those medians, and of the lowest (the same state of the"
+	echo "layout-dependent paths on both kernels). Noise: a kernel's highest boot over"
+	echo "its lowest, minus 1."
 	echo
-	echo "| path | baseline 1 | patched 2 | patched 3 | baseline 4 | patched/baseline | noise baseline | noise patched |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-	section 1-baseline paths | awk -F' [|] ' '/^\| / && $2 ~ /^[0-9.]+$/ { sub(/^\| /, "", $1); print $1 }' |
+	echo "| path | baseline | patched | patched/baseline | patched/baseline, lowest | noise baseline | noise patched |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	section "${boots[0]}" paths | awk -F' [|] ' '/^\| / && $2 ~ /^[0-9.]+$/ { sub(/^\| /, "", $1); print $1 }' |
 	while IFS= read -r path; do
-		awk -v n="$path" -v b1="$(median 1-baseline "$path")" -v p2="$(median 2-patched "$path")" \
-			-v p3="$(median 3-patched "$path")" -v b4="$(median 4-baseline "$path")" 'BEGIN {
-			lo = p2 / b1; hi = lo
-			split(p2 / b1 " " p2 / b4 " " p3 / b1 " " p3 / b4, q, " ")
-			for (i in q) { if (q[i] < lo) lo = q[i]; if (q[i] > hi) hi = q[i] }
-			printf "| %s | %s | %s | %s | %s | %.4f (%.4f..%.4f) | %+.2f %% | %+.2f %% |\n",
-				n, b1, p2, p3, b4, (p2 + p3) / (b1 + b4), lo, hi,
-				(b4 / b1 - 1) * 100, (p3 / p2 - 1) * 100 }'
+		for b in "${boots[@]}"; do echo "${b#*-} $(median "$b" "$path")"; done |
+		awk -v n="$path" '
+			function med(a, c,   i, j, t) {
+				for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
+					if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+				return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+			}
+			$1 == "baseline" { b[++nb] = $2 } $1 == "patched" { p[++np] = $2 }
+			END {
+				mb = med(b, nb); mp = med(p, np)	# sorts b and p
+				printf "| %s | %.3f (%.3f..%.3f) | %.3f (%.3f..%.3f) | %.4f | %.4f | %.2f %% | %.2f %% |\n",
+					n, mb, b[1], b[nb], mp, p[1], p[np], mp / mb, p[1] / b[1],
+					(b[nb] / b[1] - 1) * 100, (p[np] / p[1] - 1) * 100
+			}'
 	done | tee "$res/no-regression.md"
 	echo
 	# The targets, from the table: the largest effect against the largest noise.
-	awk -F' [|] ' '/^\| / && $6 ~ /^[0-9]/ {
-		split($6, r, " "); e = r[1] - 1; if (e < 0) e = -e; if (e > eff) eff = e
-		for (i = 7; i <= 8; i++) { n = $i; sub(/ %.*/, "", n); n += 0; n = n < 0 ? -n : n; if (n > noise) noise = n }
+	awk -F' [|] ' '/^\| / && $4 ~ /^[0-9]/ {
+		e = $4 - 1; if (e < 0) e = -e; if (e > eff) eff = e
+		e = $5 - 1; if (e < 0) e = -e; if (e > effl) effl = e
+		for (i = 6; i <= 7; i++) { v = $i; sub(/ %.*/, "", v); v += 0; if (v > noise) noise = v }
 	} END {
-		printf "Largest |patched/baseline - 1|: %.2f %%; largest noise between boots of one kernel: %.2f %%.\n",
-			eff * 100, noise
+		printf "Largest |patched/baseline - 1|: %.2f %% of the medians, %.2f %% of the lowest; largest noise of one kernel over the layouts: %.2f %%.\n",
+			eff * 100, effl * 100, noise
 	}' "$res/no-regression.md"
 	echo
-	for b in 2-patched 3-patched; do
+	for b in "${placed[@]}"; do
 		echo "## Placing a process d PIDs ahead of the counter (patched kernel, boot ${b%%-*})"
 		echo
 		section $b pid-placement
