@@ -65,7 +65,7 @@ edit() { # FILE SED-SCRIPT
 	sed -i "$2" "$1"
 }
 
-echo "1..46"
+echo "1..47"
 case_ "a clean run passes, its allowed skip listed with both reasons" 0 \
 	'a: optional feature  -- CONFIG_FOO is off; allowed: not built into the test kernel' true
 case_ "the closing line counts the clean run" 0 '^12 passed, 0 failed, 2 skipped$' true
@@ -80,6 +80,9 @@ case_ "fewer results than the plan" 1 'stopped after 1 of 2 results' \
 case_ "more results than the plan" 1 '3 results for a plan of 2' \
 	"edit patched/t.tap 's/^ok 2 still denied without it/&\nok 3 extra/'"
 case_ "no plan line" 1 'no plan line' "edit patched/t.tap '/^1..2/d'"
+case_ "a failed case shows the diagnostics printed before it" 1 \
+	'^        # restore.log: Error \(criu\): cannot fork 4005$' \
+	"edit patched/t.tap 's/^ok 2 still denied without it/# an older note\\n# restore.log: Error (criu): cannot fork 4005\\nnot ok 2 still denied without it/; s/b rc=0/b rc=1/'"
 case_ "non-zero exit without a failed case" 1 'exited 1 with no failed case' \
 	"edit patched/t.tap 's/a rc=0/a rc=1/'"
 case_ "a control case passes on the baseline" 1 'passed, but must fail on the baseline' \

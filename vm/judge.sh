@@ -155,15 +155,16 @@ judge_plan() {
 	fi
 
 	# The results, suite by suite.
-	local suite="" plan_n="" nres=0 nfailed=0 nx=0 bail="" ln=0 raw c r q
-	local -a held=()
+	local suite="" plan_n="" nres=0 nfailed=0 nx=0 bail="" ln=0 raw c r q shown
+	local -a held=() notes=()
 	hold() { held+=("$(printf '%s\x1f' "$@")"); }
 	# A suite's cases are counted when it ends: if the suite itself failed,
 	# none of them counts toward the control.
 	release() { # suite-failed?
 		local h f
 		for h in "${held[@]}"; do
-			IFS=$'\x1f' read -r -a f <<<"$h"
+			# -d '': a reason may span lines (a failure's diagnostics)
+			IFS=$'\x1f' read -r -d '' -a f < <(printf '%s' "$h")
 			if [ "$1" = 1 ] && [ "${f[2]}" = xfail ]; then
 				verdict "${f[0]}" "${f[1]}" fail "${f[3]}" "failed, but its suite failed too: not counted as the control"
 			else
@@ -223,9 +224,15 @@ judge_plan() {
 			[ -n "$suite" ] && [ -z "$plan_n" ] && plan_n=${line#1..} plan_n=${plan_n%% *} ;;
 		"Bail out!"*)
 			[ -n "$suite" ] && bail=${line#Bail out!} bail=${bail# } ;;
+		"#"*)
+			# A case's diagnostics come before its result: a failure
+			# carries the last three, so that CI's output explains it.
+			[ -n "$suite" ] && notes=("${notes[@]: -2}" "$line") ;;
 		"ok "*|"not ok "*)
 			[ -n "$suite" ] && [ -z "$bail" ] || continue
 			nres=$((nres + 1))
+			shown=""; [ ${#notes[@]} = 0 ] || shown=$(printf '\n        %s' "${notes[@]}")
+			notes=()
 			raw=pass; [[ $line == "not ok "* ]] && raw=fail
 			c=${line#not ok } c=${c#ok }
 			c=$(sed -E 's/^[0-9]+ *//; s/^- *//' <<<"$c")
@@ -252,7 +259,7 @@ judge_plan() {
 			fail) if [ "$role" = mutant ]; then hold "$k" "$suite" kill "$c"
 			      elif q=$(first_match "$suite:$c" "${mayfail[@]}"); then
 				hold "$k" "$suite" skip "$c" "failed; allowed: ${why_fail[$q]}"
-			      else hold "$k" "$suite" fail "$c" "failed ($at)"; fi ;;
+			      else hold "$k" "$suite" fail "$c" "failed ($at)$shown"; fi ;;
 			skip) if q=$(first_match "$suite:$c" "${mayskip[@]}"); then
 				hold "$k" "$suite" skip "$c" "$r; allowed: ${why_skip[$q]}"
 			      else
