@@ -12,6 +12,10 @@
 share=/mnt/share
 job=$share/job img=$share/images
 story() { echo "# story: $*"; }
+# log_verdict RC LOG: criu's first errors if it failed, else its last line
+log_verdict() {
+	if [ "$1" = 0 ]; then tail -n 1 "$2"; else grep -h Error "$2" | head -n 2; fi 2>/dev/null | diag
+}
 
 checkpoint() {
 	echo "1..4"
@@ -33,7 +37,7 @@ checkpoint() {
 	as_user criu dump -t "$pid" -D "$img" -o dump.log --unprivileged
 	rc=$?
 	t1=$(now)
-	tail -n 2 "$img/dump.log" | diag
+	log_verdict "$rc" "$img/dump.log"
 	ok "uid $USER_ID checkpointed the job to the host share" [ $rc = 0 ]
 	if [ $rc = 0 ]; then
 		story "checkpoint written in $(calc "$t1 - $t0") s; the job has stopped at $(count_of "$job/count")"
@@ -59,13 +63,13 @@ restore() {
 	ok "the previous boot left a complete checkpoint" \
 		sh -c "[ -n '$token' ] && [ -s $img/inventory.img ]"
 	[ -n "$token" ] || bail_out "no checkpoint from the previous boot"
-	story "after the reboot: pid $pid is $(kill -0 "$pid" 2>/dev/null && echo taken || echo free); the job had stopped at $stopped"
+	story "after the reboot: pid $pid is $(cat /proc/$pid/comm 2>/dev/null | sed 's/^/taken by /' | grep . || echo free); the job had stopped at $stopped"
 	story "uid $USER_ID runs: criu restore -D $img --unprivileged -d"
 	t0=$(now)
 	(cd "$job" && as_user criu restore -D "$img" -o restore.log --unprivileged -d)
 	rc=$?
 	t1=$(now)
-	tail -n 2 "$img/restore.log" 2>/dev/null | diag
+	log_verdict "$rc" "$img/restore.log"
 	ok "uid $USER_ID restored the job after the reboot" [ $rc = 0 ]
 	ok "the job runs again as pid $pid, as uid $USER_ID" \
 		sh -c "[ $rc = 0 ] && [ \"\$(stat -c %u /proc/$pid)\" = $USER_ID ]"
