@@ -209,7 +209,7 @@ judge_plan() {
 					"no end line before the next suite ($where/$p.tap line $ln)"
 				release 1
 			fi
-			suite=${line#"# suite: "} plan_n="" nres=0 nfailed=0 nx=0 bail=""
+			suite=${line#"# suite: "} plan_n="" nres=0 nfailed=0 nx=0 bail=""; notes=()
 			if [ -n "${limit[$suite]:-}" ]; then
 				seen[$suite]=1
 			else
