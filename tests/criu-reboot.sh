@@ -63,7 +63,8 @@ restore() {
 	ok "the previous boot left a complete checkpoint" \
 		sh -c "[ -n '$token' ] && [ -s $img/inventory.img ]"
 	[ -n "$token" ] || bail_out "no checkpoint from the previous boot"
-	story "after the reboot: pid $pid is $(cat /proc/$pid/comm 2>/dev/null | sed 's/^/taken by /' | grep . || echo free); the job had stopped at $stopped"
+	holder=$(cat "/proc/$pid/comm" 2>/dev/null)
+	story "after the reboot: pid $pid is ${holder:+taken by }${holder:-free}; the job had stopped at $stopped"
 	story "uid $USER_ID runs: criu restore -D $img --unprivileged -d"
 	t0=$(now)
 	(cd "$job" && as_user criu restore -D "$img" -o restore.log --unprivileged -d)

@@ -231,7 +231,7 @@ judge_plan() {
 		"ok "*|"not ok "*)
 			[ -n "$suite" ] && [ -z "$bail" ] || continue
 			nres=$((nres + 1))
-			shown=""; [ ${#notes[@]} = 0 ] || shown=$(printf '\n        %s' "${notes[@]}")
+			shown=""; [ ${#notes[@]} = 0 ] || printf -v shown '\n        %s' "${notes[@]}"
 			notes=()
 			raw=pass; [[ $line == "not ok "* ]] && raw=fail
 			c=${line#not ok } c=${c#ok }
