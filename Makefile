@@ -205,7 +205,7 @@ $(B)/obj-debug/.config: $(wildcard kconfig/*.config kconfig/debug-kernel/*.confi
 # trinity, the system call fuzzer: an archive of its own, like the JRE.
 $(B)/trinity.cpio: vm/mkpkg.sh vm/guest-copy.sh $(B)/rootfs.built
 	$(call stage,trinity: the system call fuzzer (for the fuzzing boot))
-	@s=$$(date +%s); vm/mkpkg.sh $(B)/rootfs $@ trinity test -x /usr/bin/trinity && \
+	@s=$$(date +%s); vm/mkpkg.sh $(B)/rootfs $@ trinity sh -c "trinity --help >/dev/null" && \
 	echo "  TRINITY $$(du -sh $@ | cut -f1) build/trinity.cpio in $$(( $$(date +%s) - s )) s"
 
 # The fuzzing plan as the guest gets it: FUZZ_SEED and FUZZ_CALLS put in.
