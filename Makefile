@@ -122,15 +122,16 @@ $(B)/rootfs.built: vm/mkrootfs.sh | deps
 	@s=$$(date +%s); vm/mkrootfs.sh $(B)/rootfs && touch $@ && \
 	echo "  ROOTFS  $$(du -sh $(B)/rootfs | cut -f1) in $$(( $$(date +%s) - s )) s"
 
-# CRIU and runc from source with their patches (criu/, runc/), each built by
-# its build.sh in a throwaway copy of the guest (vm/guest-copy.sh), so that
-# it links against the guest's own libraries: installed beside Debian's as
+# CRIU and runc from source with their patches (criu/, runc/, applied by
+# vm/apply-series.sh), each built by its build.sh in a throwaway copy of the
+# guest (vm/guest-copy.sh), so that it links against the guest's own
+# libraries: installed beside Debian's as
 # criu-patched (for what Debian's criu cannot do yet) and runc-patched (the
 # rootless container, tests/container-rootless.sh).
 PATCHED_TOOLS := $(B)/criu/criu $(B)/runc/runc
 .SECONDEXPANSION:
 $(PATCHED_TOOLS): $$(@F)/build.sh $$(@F)/VERSION $$(@F)/patches/series \
-		$$(wildcard $$(@F)/patches/*.patch) vm/guest-copy.sh $(B)/rootfs.built
+		$$(wildcard $$(@F)/patches/*.patch) vm/guest-copy.sh vm/apply-series.sh $(B)/rootfs.built
 	$(call stage,$(@F)-patched: $(@F) $(shell sed -n 's/^[A-Z_]*VERSION=//p' $(@F)/VERSION) + $(@F)/patches)
 	@mkdir -p $(@D)
 	@s=$$(date +%s); $(@F)/build.sh $(B)/rootfs $@ && \

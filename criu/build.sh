@@ -46,15 +46,9 @@ echo "  CRIU    build dependencies into a copy of the guest (log: $log)"
 
 mkdir -p "$work/src"
 tar -C "$work/src" --strip-components=1 -xJf "$tarball"
-n=0
-while read -r p || [ -n "$p" ]; do
-	case $p in ''|'#'*) continue ;; esac
-	echo "  CRIU    apply $p"
-	patch -d "$work/src" -p1 -s --fuzz=0 <"$here/patches/$p" || die "$p does not apply"
-	n=$((n + 1))
-done <"$here/patches/series"
+"$here/../vm/apply-series.sh" "$work/src" "$here/patches" CRIU
 
-echo "  CRIU    make criu ($CRIU_VERSION + $n patches)"
+echo "  CRIU    make criu ($CRIU_VERSION + criu/patches)"
 # (protoc finds its own .proto files through /proc/self/exe.) The outer
 # make's flags stay out of CRIU's build.
 "$guest" run "$work" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C /src -j"$(nproc)" criu \

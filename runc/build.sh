@@ -41,15 +41,9 @@ echo "$RUNC_DSC_SHA256  $dsc" | sha256sum -c --status || die "checksum mismatch 
 src=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'runc-*')
 [ -d "$src" ] || die "apt-get source unpacked nothing"
 
-n=0
-while read -r p || [ -n "$p" ]; do
-	case $p in ''|'#'*) continue ;; esac
-	echo "  RUNC    apply $p"
-	patch -d "$src" -p1 -s --fuzz=0 <"$here/patches/$p" || die "$p does not apply"
-	n=$((n + 1))
-done <"$here/patches/series"
+"$here/../vm/apply-series.sh" "$src" "$here/patches" RUNC
 
-echo "  RUNC    debian/rules build (runc $RUNC_SOURCE_VERSION + $n patches)"
+echo "  RUNC    debian/rules build (runc $RUNC_SOURCE_VERSION + runc/patches)"
 # Debian's own build, without its tests; the outer make's flags stay out.
 "$guest" run "$work" sh -c 'cd "/src/$1" && exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	DEB_BUILD_OPTIONS="nocheck nodoc parallel=$2" debian/rules build' \
