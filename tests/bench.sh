@@ -11,8 +11,9 @@
 # interleaves what it compares. PID placement runs in two patched boots.
 #
 # What instruction counting cannot see (I/O, waiting) gets a wall-clock boot
-# of the patched kernel: CRIU as uid 1000 against root (tests/criu-bench.sh)
-# and a JVM service's time to first answer (tests/criu-jvm.sh bench).
+# of the patched kernel: CRIU as uid 1000 against root, and root against
+# root for the noise (tests/criu-bench.sh), and a JVM service's time to
+# first answer (tests/criu-jvm.sh bench).
 #
 # Output: build/results/bench.md and build/results/pid-placement.png.
 # BENCH_QUICK=1 runs the short version (a few minutes); BENCH_WALL=0 leaves
