@@ -25,17 +25,23 @@
 #   restorer, once it has registered the area, comes back from its next sleep
 #   in the user's handler, which records the restorer's capability sets;
 # - a lazy restore (--lazy-pages), whose userfaultfd would go to the user;
+# - a two-threaded job whose second thread the user's image makes wait in a
+#   log write (a FIFO of the user's) before it drops criu's capability,
+#   while the leader has dropped it: the process's memory must stay closed
+#   to the user (tests/cr-threads.c);
 # - an honest round trip, which must still work, the restored process with
 #   the capability sets of the original.
 #
-# With Debian's criu the hole shows: the crafted-image, guard-mapping, plugin
-# rseq and lazy-pages cases fail (the negative control); with criu-patched every case passes.
+# With Debian's criu the hole shows: the crafted-image, guard-mapping, plugin,
+# rseq, lazy-pages and threads cases fail (the negative control); with
+# criu-patched every case passes.
 . "$(dirname "$0")/tap.sh"
 criu=${1:-${CRIU:-criu}}
 plugin=$(dirname "$0")/cr-plugin.so
 rseq=$(dirname "$0")/cr-rseq
+threads=$(dirname "$0")/cr-threads
 w=/tmp/handout
-echo "1..20"
+echo "1..22"
 
 rm -rf $w && mkdir -p $w/x && chown -R $USER_ID:$USER_ID $w
 echo "# $criu: $(command -v "$criu"), $(getcap "$(command -v "$criu")" | sed 's/.* //')"
@@ -282,6 +288,57 @@ as_user mkdir -p $dir/img
 grep -h Error $dir/img/restore.log | head -n 2 | diag
 ok "lazy pages: criu refuses --lazy-pages and says why" \
 	grep -q "Refusing --lazy-pages.*AT_SECURE" $dir/img/restore.log
+
+# --- threads: the memory open while a thread holds criu's capability --------
+# A process's threads drop criu's capabilities one by one, in one memory.
+# The user's image narrows the second thread's bounding set under
+# no_new_privs, so that thread logs a warning just before its capset();
+# criu's log is a FIFO that the user's watcher (tests/cr-threads.c) has
+# filled by then, so the thread waits there with the capability while the
+# leader has dropped it. Can the user open the memory through the leader?
+dir=$w/threads
+start_job $USER_ID $dir $threads || bail_out "the two-threaded job did not start"
+read -r _ tid <$dir/ready
+( cd $dir && as_user $criu dump -t $pid -D img -o dump.log --unprivileged )
+rc=$?
+grep -h Error $dir/img/dump.log | head -n 3 | diag
+craft_threads() {
+	[ $rc = 0 ] && cd $dir/img &&
+	as_user crit decode -i core-$tid.img -o ../thread.json &&
+	as_user python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+creds = d["entries"][0]["thread_core"]["creds"]
+creds["cap_bnd"][0] &= ~1        # CAP_CHOWN: criu cannot drop it, so it warns
+creds["no_new_privs"] = True
+json.dump(d, open(sys.argv[2], "w"))' ../thread.json ../narrow.json &&
+	as_user crit encode -i ../narrow.json -o core-$tid.img
+	local r=$?
+	cd / && return $r
+}
+wrc=2 rrc=1
+if craft_threads; then
+	rm -f $dir/img/restore.log && as_user mkfifo $dir/img/restore.log
+	as_user $threads $dir --watch $dir/img/restore.log >$dir/watch.out 2>&1 &
+	watcher=$!
+	wait_for 5 grep -qs watching $dir/watch.out
+	( cd $dir && as_user timeout -s KILL 120 $criu restore -D img -o restore.log --unprivileged -d )
+	rrc=$?
+	wait $watcher
+	wrc=$?
+else
+	echo "# dump exited $rc, or crit could not narrow thread $tid's bounding set"
+fi
+echo "# restore exited $rrc; the watcher (exit $wrc):"
+grep -v '^watching$' $dir/watch.out | diag
+[ $wrc = 0 ] || { echo "# criu's log:"; grep -v '^#*$' $dir/criu.log | tail -n 5 | diag; }
+ok "threads: the memory stays closed to the user while a thread holds criu's capability" [ $wrc = 0 ]
+thread_clean() {
+	[ $rrc = 0 ] && [ -r /proc/$pid/task/$tid/status ] &&
+		! exceeds "$(status_caps /proc/$pid/task/$tid/status)"
+}
+ok "threads: the restored threads hold no capability the user did not have" thread_clean
+kill -9 $pid 2>/dev/null
 
 # --- an honest round trip ---------------------------------------------------
 dir=$w/honest
