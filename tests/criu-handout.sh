@@ -62,6 +62,18 @@ exceeds() {
 	return 1
 }
 
+# crit_edit DIR IMAGE CODE: as uid 1000, with crit (the user's own tool),
+# decode DIR/img/IMAGE, run the python CODE on it (d: the decoded image),
+# and encode it back
+crit_edit() {
+	as_user crit decode -i "$1/img/$2" -o "$1/$2.json" &&
+	as_user python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+$3
+json.dump(d, open(sys.argv[1], 'w'))" "$1/$2.json" &&
+	as_user crit encode -i "$1/$2.json" -o "$1/img/$2"
+}
+
 # start_sleep DIR SECONDS: uid 1000 starts a sleep in its own session; sets
 # $pid from the job's own pid file
 start_sleep() {
@@ -87,25 +99,17 @@ ok "crafted image: dump of a sleep as uid 1000" [ $rc = 0 ]
 
 # The user edits their own image with crit, as anyone can.
 craft() {
-	[ $rc = 0 ] && cd $dir/img &&
-	as_user crit decode -i core-$pid.img -o ../core.json &&
-	as_user python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
+	[ $rc = 0 ] && crit_edit $dir core-$pid.img '
 for e in d["entries"]:
 	creds = e["thread_core"]["creds"]
 	for k in ("cap_inh", "cap_prm", "cap_eff"):
-		creds[k][1] |= 1 << (40 - 32)
-json.dump(d, open(sys.argv[2], "w"))' ../core.json ../crafted.json &&
-	as_user crit encode -i ../crafted.json -o core-$pid.img &&
-	as_user crit decode -i core-$pid.img -o ../check.json &&
+		creds[k][1] |= 1 << (40 - 32)' &&
+	as_user crit decode -i $dir/img/core-$pid.img -o $dir/check.json &&
 	python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(not all(e["thread_core"]["creds"][k][1] & (1 << 8)
-		 for e in d["entries"] for k in ("cap_inh", "cap_prm", "cap_eff")))' ../check.json
-	local r=$?
-	cd / && return $r
+		 for e in d["entries"] for k in ("cap_inh", "cap_prm", "cap_eff")))' $dir/check.json
 }
 ok "crafted image: crit sets cap_checkpoint_restore in cap_inh, cap_prm and cap_eff" craft
 
@@ -138,11 +142,7 @@ grep -h Error $dir/img/dump.log | head -n 3 | diag
 # craft_guard: a guard entry (status 1<<16) over the first page of the first
 # mapping, inserted right after it: the list stays sorted by start
 craft_guard() {
-	[ $rc = 0 ] && cd $dir/img &&
-	as_user crit decode -i mm-$pid.img -o ../mm.json &&
-	as_user python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
+	[ $rc = 0 ] && crit_edit $dir mm-$pid.img '
 num = lambda x: x if isinstance(x, int) else int(x, 0)
 as_in = lambda x, like: x if isinstance(like, int) else hex(x)
 vmas = d["entries"][0]["vmas"]
@@ -150,17 +150,13 @@ g = dict(vmas[0], pgoff=0, shmid=0, fd=-1,
 	 end=as_in(num(vmas[0]["start"]) + 4096, vmas[0]["end"]),
 	 status=as_in(1 << 16, vmas[0]["status"]))        # VMA_AREA_GUARD
 g.pop("madv", None)
-vmas.insert(1, g)
-json.dump(d, open(sys.argv[2], "w"))' ../mm.json ../guard.json &&
-	as_user crit encode -i ../guard.json -o mm-$pid.img &&
-	as_user crit decode -i mm-$pid.img -o ../check.json &&
+vmas.insert(1, g)' &&
+	as_user crit decode -i $dir/img/mm-$pid.img -o $dir/check.json &&
 	python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 st = d["entries"][0]["vmas"][1]["status"]
-sys.exit((st if isinstance(st, int) else int(st, 0)) != 1 << 16)' ../check.json
-	local r=$?
-	cd / && return $r
+sys.exit((st if isinstance(st, int) else int(st, 0)) != 1 << 16)' $dir/check.json
 }
 rrc=1
 if craft_guard; then
@@ -303,18 +299,10 @@ read -r _ tid <$dir/ready
 rc=$?
 grep -h Error $dir/img/dump.log | head -n 3 | diag
 craft_threads() {
-	[ $rc = 0 ] && cd $dir/img &&
-	as_user crit decode -i core-$tid.img -o ../thread.json &&
-	as_user python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
+	[ $rc = 0 ] && crit_edit $dir core-$tid.img '
 creds = d["entries"][0]["thread_core"]["creds"]
 creds["cap_bnd"][0] &= ~1        # CAP_CHOWN: criu cannot drop it, so it warns
-creds["no_new_privs"] = True
-json.dump(d, open(sys.argv[2], "w"))' ../thread.json ../narrow.json &&
-	as_user crit encode -i ../narrow.json -o core-$tid.img
-	local r=$?
-	cd / && return $r
+creds["no_new_privs"] = True'
 }
 wrc=2 rrc=1
 if craft_threads; then
