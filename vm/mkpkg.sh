@@ -1,15 +1,15 @@
 #!/bin/sh
 # An extra cpio archive for the guest: the files that installing Debian
 # trixie packages adds to the guest's root filesystem (never a replacement of
-# one it has). Only the boots whose
-# plan asks for it ("image NAME": build/NAME.cpio) append it to their
-# initramfs, so the other boots stay as small and fast as before.
+# one it has). Only the boots whose plan asks for it ("image NAME":
+# build/NAME.cpio) append it to their initramfs, so the other boots stay as
+# small and fast as before.
 #
 #   vm/mkpkg.sh ROOTFS OUT.cpio PACKAGES CHECK-COMMAND...
 #
 # PACKAGES: one or more, separated by spaces (one argument). CHECK-COMMAND
-# runs in the chroot with the added files only, and must succeed (java -version,
-# trinity --version).
+# runs in the chroot with the added files only, and must succeed
+# (java -version, trinity --help).
 set -eu
 guest=$(dirname "$0")/guest-copy.sh
 rootfs=$1 out=$2 pkgs=$3
@@ -40,9 +40,10 @@ list=$out.files
 (cd "$work" && find . -cnewer .before-pkg ! -path ./.before-pkg \
 	! -path './var/cache/apt/*' ! -path './var/lib/apt/lists/*' ! -path './proc/*') |
 while IFS= read -r f; do
-	if [ -d "$rootfs/$f" ] && [ ! -L "$rootfs/$f" ]; then
-		echo "$f"
-	elif [ -e "$rootfs/$f" ] || [ -L "$rootfs/$f" ]; then
+	# Listed: what the guest lacks, and its directories (for what is new in
+	# them); any other file of the guest's gets its own copy back.
+	if { [ -e "$rootfs/$f" ] || [ -L "$rootfs/$f" ]; } &&
+		{ [ ! -d "$rootfs/$f" ] || [ -L "$rootfs/$f" ]; }; then
 		rm -rf "${work:?}/$f" && cp -a "$rootfs/$f" "$work/$f"
 	else
 		echo "$f"
